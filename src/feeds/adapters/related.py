@@ -1,0 +1,183 @@
+"""Related-news blocks (相关推荐, Related posts…): find the block, read each item.
+
+The block is found by the source's `related` selector, else by the containers that
+themes and plugins print, else by a heading such as 相关阅读 followed by a list of links.
+Sidebars and navigation (热门文章, previous/next) never match: their headings differ and
+they are not named as related blocks.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import datetime
+
+from lxml import html
+
+from ..dates import parse_count, parse_date
+from ..models import AdapterSettings, Entry, ExtractionError
+from ..page import Page, element_text, select, select_first
+from ..sanitize import lazy_image_url, text_to_html
+from ..urls import canonical
+
+log = logging.getLogger(__name__)
+
+RELATED_SELECTOR_KEYS = frozenset(
+    {"related", "related_title", "related_link", "related_summary", "related_date",
+     "related_category", "related_views", "related_image"}
+)
+MAX_ITEMS = 50
+
+# Containers printed by themes and related-post plugins; their items are li or children.
+KNOWN_BLOCKS = (
+    ".entry-related", ".jp-relatedposts-items", ".yarpp-related", ".crp_related",
+    ".related-posts", ".related_posts", ".wp-block-jetpack-related-posts", ".post-related",
+    ".related-articles", ".relatedPosts",
+)
+RELATED_HEADING = re.compile(
+    r"^(相关(推荐|文章|阅读|新闻|资讯|报道|内容|链接|稿件)|延伸阅读|推荐阅读|猜你喜欢|"
+    r"你(可能|也许)(还)?(会)?(喜欢|感兴趣)|"
+    r"related(\s+(posts?|stories|articles?|news|content|reading|coverage))?|"
+    r"you\s+(may|might)\s+also\s+(like|be\s+interested\s+in)|more\s+stories|see\s+also)$",
+    re.IGNORECASE,
+)
+_HEADING_TAGS = "h1, h2, h3, h4, h5, h6, header, strong, b, span, p, div, dt, legend, caption"
+_HEADING_PUNCTUATION = re.compile(r"[\s:：|｜>»›·•\-—]+")
+_MAX_HEADING_LENGTH = 40
+
+ITEM_SELECTORS = {
+    "link": (".item-title a[href]", "h1 a[href], h2 a[href], h3 a[href], h4 a[href], h5 a[href]",
+             ".title a[href]", "a[rel~=bookmark][href]"),
+    "summary": (".item-excerpt", ".excerpt", ".summary", ".desc", ".description"),
+    "category": (".item-meta > a.item-meta-li", "a.item-category", "a[rel~=category]",
+                 ".category a", "a.category", ".cat-links a", ".post-category a"),
+    "date": ("time[datetime]", ".date", ".time", "time", ".post-date", ".item-meta-li.date"),
+    "views": (".views", ".view", ".post-views", ".item-meta-li.views"),
+}
+
+
+def extract_related(page: Page, settings: AdapterSettings, now: datetime) -> list[Entry]:
+    """One `related` entry per item of the page's related block; [] when there is none."""
+    entries: list[Entry] = []
+    seen: set[str] = set()
+    for item in _items(page, settings):
+        entry = _item_entry(item, page, settings, now)
+        if entry is not None and entry.id not in seen:
+            seen.add(entry.id)
+            entries.append(entry)
+    return entries
+
+
+def _items(page: Page, settings: AdapterSettings) -> list[html.HtmlElement]:
+    if selector := settings.selectors.get("related"):
+        found = select(page.tree, selector)
+        if not found:
+            raise ExtractionError(f"selectors.related {selector!r} matched nothing")
+        return found[:MAX_ITEMS]
+    for block in _candidate_blocks(page.tree):
+        items = _block_items(block)
+        if items:
+            return items[:MAX_ITEMS]
+    return []
+
+
+def _candidate_blocks(tree: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    yield from select(tree, ", ".join(KNOWN_BLOCKS))
+    for heading in select(tree, _HEADING_TAGS):
+        if _is_related_heading(heading):
+            yield from _blocks_after(heading)
+
+
+def _is_related_heading(element: html.HtmlElement) -> bool:
+    if select_first(element, "a[href]") is not None and element.tag not in ("h2", "h3", "h4"):
+        return False
+    text = element_text(element)
+    if not text or len(text) > _MAX_HEADING_LENGTH:
+        return False
+    return bool(RELATED_HEADING.match(_HEADING_PUNCTUATION.sub(" ", text).strip()))
+
+
+def _blocks_after(heading: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    """The first siblings after the heading, climbing out of wrappers like div.title."""
+    node: html.HtmlElement | None = heading
+    for _ in range(3):
+        if node is None:
+            return
+        sibling = node.getnext()
+        for _ in range(3):
+            if sibling is None:
+                break
+            if isinstance(sibling.tag, str) and select_first(sibling, "a[href]") is not None:
+                yield sibling
+                return
+            sibling = sibling.getnext()
+        node = node.getparent()
+
+
+def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
+    items = [li for li in select(block, "li") if select_first(li, "a[href]") is not None]
+    if not items:
+        items = [child for child in block if isinstance(child.tag, str) and select_first(child, "a[href]") is not None]
+    # Nested lists repeat their parents' links; keep the outermost items only.
+    return [item for item in items if not any(other is not item and item in other.iterancestors() for other in items)]
+
+
+def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime) -> Entry | None:
+    selectors = settings.selectors
+    anchor = _pick(item, selectors.get("related_link"), ITEM_SELECTORS["link"])
+    if anchor is None:
+        anchor = _first_text_link(item)
+    link = page.absolute(anchor.get("href")) if anchor is not None else None
+    if not link:
+        log.warning("%s: related item without a link skipped", settings.source)
+        return None
+    title_element = _pick(item, selectors.get("related_title"), ())
+    title = element_text(title_element) if title_element is not None else element_text(anchor)
+    title = title or (anchor.get("title") or "").strip()
+    if not title:
+        log.warning("%s: related item %s without a title skipped", settings.source, link)
+        return None
+    summary = element_text(_pick(item, selectors.get("related_summary"), ITEM_SELECTORS["summary"]))
+    published = _item_date(_pick(item, selectors.get("related_date"), ITEM_SELECTORS["date"]), settings, now)
+    image = _pick(item, selectors.get("related_image"), ("img",))
+    categories = _item_categories(item, selectors.get("related_category"))
+    views = parse_count(element_text(_pick(item, selectors.get("related_views"), ITEM_SELECTORS["views"])))
+    url = canonical(link)
+    return Entry(
+        id=url,
+        title=title,
+        link=url,
+        source=settings.source,
+        role="related",
+        summary=summary,
+        content_html=text_to_html(summary),
+        published=published,
+        updated=published,
+        categories=categories,
+        image=lazy_image_url(image, page.base_url) if image is not None else None,
+        extra={"views": views} if views is not None else {},
+    )
+
+
+def _pick(item: html.HtmlElement, configured: str | None, defaults: tuple[str, ...]) -> html.HtmlElement | None:
+    return select_first(item, configured) if configured else select_first(item, *defaults)
+
+
+def _first_text_link(item: html.HtmlElement) -> html.HtmlElement | None:
+    links = select(item, "a[href]")
+    return next((a for a in links if element_text(a)), links[0] if links else None)
+
+
+def _item_categories(item: html.HtmlElement, configured: str | None) -> tuple[str, ...]:
+    selector = configured or ", ".join(ITEM_SELECTORS["category"])
+    return tuple(dict.fromkeys(text for e in select(item, selector) if (text := element_text(e))))
+
+
+def _item_date(element: html.HtmlElement | None, settings: AdapterSettings, now: datetime) -> datetime | None:
+    if element is None:
+        return None
+    for value in (element.get("datetime"), element.get("content"), element_text(element)):
+        if value and (parsed := parse_date(value, settings.timezone, now)):
+            return parsed
+    return None

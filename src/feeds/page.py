@@ -1,0 +1,184 @@
+"""An HTML page parsed once, with the metadata publishers put in its head.
+
+Adapters read pages through `Page`: the lxml tree, the URL to resolve links against, and
+the machine-readable metadata (canonical link, JSON-LD, OpenGraph and other meta tags).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Any
+
+from lxml import etree, html
+from lxml.cssselect import CSSSelector
+from cssselect import SelectorError
+
+from .decode import decode_html
+from .models import Document, ExtractionError
+from .text import fold, unescape_fold, xml_safe
+from .urls import is_web_url, resolve
+
+ARTICLE_TYPES = frozenset(
+    {"Article", "NewsArticle", "BlogPosting", "Report", "ReportageNewsArticle",
+     "AnalysisNewsArticle", "OpinionNewsArticle", "TechArticle", "ScholarlyArticle",
+     "LiveBlogPosting", "WebPage"}
+)
+_PARSER = html.HTMLParser(remove_comments=True, remove_pis=True)
+
+
+@lru_cache(maxsize=512)
+def compile_selector(selector: str) -> CSSSelector:
+    """A compiled CSS selector; raises `SelectorError` (a ValueError) when invalid."""
+    return CSSSelector(selector, translator="html")
+
+
+def selector_error(selector: str) -> str | None:
+    """Why `selector` is not valid CSS, or None when it is."""
+    try:
+        compile_selector(selector)
+    except (SelectorError, ValueError, etree.XPathError) as error:
+        return f"invalid CSS selector {selector!r}: {error}"
+    return None
+
+
+def select(root: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
+    return compile_selector(selector)(root)
+
+
+def select_first(root: html.HtmlElement, *selectors: str) -> html.HtmlElement | None:
+    """The first element matched by the first selector that matches anything."""
+    for selector in selectors:
+        found = select(root, selector)
+        if found:
+            return found[0]
+    return None
+
+
+def element_text(element: html.HtmlElement | None) -> str:
+    """The visible text of an element, entities decoded and whitespace folded."""
+    if element is None:
+        return ""
+    return fold(element.text_content())
+
+
+@dataclass
+class Page:
+    tree: html.HtmlElement
+    url: str
+    """Where the document came from (may be a file:// URL)."""
+    meta: dict[str, str] = field(default_factory=dict)
+    """<meta> values by lower-cased property/name; the first one wins."""
+
+    @classmethod
+    def parse(cls, document: Document) -> Page:
+        text = xml_safe(decode_html(document.body, document.content_type))
+        if not text.strip():
+            raise ExtractionError("empty page")
+        try:
+            tree = html.document_fromstring(text, parser=_PARSER)
+        except (etree.ParserError, ValueError) as error:
+            raise ExtractionError(f"not an HTML page: {error}") from None
+        page = cls(tree=tree, url=document.url)
+        page.meta = page._read_meta()
+        return page
+
+    @cached_property
+    def canonical_url(self) -> str | None:
+        """The page's own statement of its address: rel=canonical, then og:url."""
+        link = select_first(self.tree, 'link[rel~="canonical"][href]')
+        for candidate in (
+            link.get("href") if link is not None else None,
+            self.meta.get("og:url"),
+        ):
+            url = resolve(self.url, candidate)
+            if url:
+                return url
+        return None
+
+    @cached_property
+    def base_url(self) -> str:
+        """What relative links resolve against: the fetch URL, or for a local file the
+        page's canonical address."""
+        if is_web_url(self.url):
+            return self.url
+        return self.canonical_url or self.url
+
+    def absolute(self, href: str | None) -> str | None:
+        return resolve(self.base_url, href)
+
+    @cached_property
+    def json_ld(self) -> list[dict[str, Any]]:
+        """Every JSON-LD object on the page, with @graph and nested lists flattened."""
+        objects: list[dict[str, Any]] = []
+        for script in select(self.tree, 'script[type="application/ld+json"]'):
+            try:
+                data = json.loads(script.text_content() or "null", strict=False)
+            except (ValueError, RecursionError):
+                continue
+            objects.extend(_flatten_ld(data))
+        return objects
+
+    @cached_property
+    def json_ld_article(self) -> dict[str, Any]:
+        """The JSON-LD object describing the article, or an empty dict."""
+        ranked = [obj for obj in self.json_ld if _ld_types(obj) & ARTICLE_TYPES]
+        # A WebPage node is only a fallback: NewsArticle and friends say more.
+        ranked.sort(key=lambda obj: "WebPage" in _ld_types(obj))
+        return ranked[0] if ranked else {}
+
+    def _read_meta(self) -> dict[str, str]:
+        meta: dict[str, str] = {}
+        for element in select(self.tree, "meta[content]"):
+            key = (element.get("property") or element.get("name") or element.get("itemprop") or "").strip().lower()
+            value = unescape_fold(element.get("content"))
+            if key and value and key not in meta:
+                meta[key] = value
+        return meta
+
+
+def ld_text(value: Any) -> str:
+    """A JSON-LD value read as text (strings, or objects with a name)."""
+    if isinstance(value, str):
+        return unescape_fold(value)
+    if isinstance(value, dict):
+        return ld_text(value.get("name") or value.get("@value") or "")
+    if isinstance(value, list) and value:
+        return ld_text(value[0])
+    return ""
+
+
+def ld_names(value: Any) -> list[str]:
+    """Every name in a JSON-LD value that may be one thing or a list (authors, sections)."""
+    items = value if isinstance(value, list) else [value]
+    return [name for item in items if (name := ld_text(item))]
+
+
+def ld_url(value: Any) -> str | None:
+    """A URL from a JSON-LD value: a string, an ImageObject/WebPage, or a list of those."""
+    if isinstance(value, str):
+        return value.strip() or None
+    if isinstance(value, dict):
+        return ld_url(value.get("url") or value.get("@id") or value.get("contentUrl"))
+    if isinstance(value, list) and value:
+        return ld_url(value[0])
+    return None
+
+
+def _ld_types(obj: dict[str, Any]) -> set[str]:
+    types = obj.get("@type", [])
+    return {t for t in (types if isinstance(types, list) else [types]) if isinstance(t, str)}
+
+
+def _flatten_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    if depth > 5:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _flatten_ld(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        if "@graph" in data:
+            yield from _flatten_ld(data["@graph"], depth + 1)

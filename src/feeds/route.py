@@ -1,0 +1,77 @@
+"""Route entries into category feeds: by their source's category and their own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from .config import CategoryConfig
+from .models import Entry
+from .slugs import assign_slugs
+
+ALL_SLUG = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed to publish: a category (or the all-entries feed) and its entries."""
+
+    slug: str
+    title: str
+    description: str
+    entries: tuple[Entry, ...]
+    """Newest first."""
+
+
+def entry_date(entry: Entry) -> datetime | None:
+    return entry.published or entry.updated
+
+
+def newest_first(entries: Iterable[Entry]) -> list[Entry]:
+    """Sorted newest first; ties (and undated entries, last) ordered by id."""
+    ordered = sorted(entries, key=lambda e: e.id)
+    dated = sorted((e for e in ordered if entry_date(e)), key=entry_date, reverse=True)  # type: ignore[arg-type,return-value]
+    return dated + [e for e in ordered if not entry_date(e)]
+
+
+def route(
+    entries: Iterable[Entry],
+    source_categories: Mapping[str, str | None],
+    declared: Iterable[CategoryConfig],
+    site_title: str,
+    max_entries: int,
+) -> list[FeedSpec]:
+    """The all-entries feed followed by one feed per category, sorted by slug.
+
+    `source_categories` maps a source name to its configured category, if any.
+    """
+    declared_by_name = {category.name: category for category in declared}
+    members: dict[str, list[Entry]] = {name: [] for name in declared_by_name}
+    all_entries = list(entries)
+    for entry in all_entries:
+        names = [source_categories.get(entry.source), *entry.categories]
+        for name in dict.fromkeys(n for n in names if n):
+            members.setdefault(name, []).append(entry)
+
+    slugs = assign_slugs(members, {name: c.slug for name, c in declared_by_name.items()})
+    feeds = [
+        FeedSpec(
+            slug=ALL_SLUG,
+            title=site_title,
+            description=f"{site_title}: every entry",
+            entries=tuple(newest_first(all_entries)[:max_entries]),
+        )
+    ]
+    for name in sorted(members, key=lambda n: slugs[n]):
+        category = declared_by_name.get(name)
+        title = category.title if category else name
+        feeds.append(
+            FeedSpec(
+                slug=slugs[name],
+                title=f"{site_title} · {title}",
+                description=(category.description if category and category.description else f"{title} ({site_title})"),
+                entries=tuple(newest_first(members[name])[:max_entries]),
+            )
+        )
+    return feeds

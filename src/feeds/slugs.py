@@ -1,0 +1,54 @@
+"""ASCII slugs for category names, safe as file names on every platform."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from pypinyin import lazy_pinyin
+
+MAX_SLUG_LENGTH = 60
+# Names a category feed may not take: the site's own files, and Windows device names.
+RESERVED = frozenset(
+    {"all", "index", "feeds", "status", "con", "prn", "aux", "nul"}
+    | {f"com{n}" for n in range(1, 10)}
+    | {f"lpt{n}" for n in range(1, 10)}
+)
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
+VALID_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+
+
+def slugify(name: str) -> str:
+    """A stable ASCII slug: Chinese by pinyin (媒体 → meiti), other scripts transliterated.
+
+    Never empty, never containing '/' or '..'; a name with nothing to transliterate
+    (only emoji, say) gets a short hash of itself.
+    """
+    latin = "".join(lazy_pinyin(name))
+    ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:MAX_SLUG_LENGTH].strip("-")
+    if not slug:
+        slug = "c-" + hashlib.sha1(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    if slug in RESERVED:
+        slug = f"{slug}-category"
+    return slug
+
+
+def assign_slugs(names: Iterable[str], declared: Mapping[str, str]) -> dict[str, str]:
+    """A unique slug for every category name.
+
+    Declared slugs are kept as given. Derived ones that collide get -2, -3… in the
+    sorted order of the names, so the result does not depend on input order.
+    """
+    taken = set(declared.values())
+    slugs = dict(declared)
+    for name in sorted(set(names) - set(declared)):
+        base = slugify(name)
+        slug, n = base, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        slugs[name] = slug
+        taken.add(slug)
+    return slugs

@@ -1,0 +1,61 @@
+"""URL resolution and canonicalisation, the basis of stable entry ids."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+# Query parameters that only say where a click came from; they never select content.
+_TRACKING_PARAM = re.compile(
+    r"^(utm_\w+|spm|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi"
+    r"|share_source|share_medium|share_token|wfr|from_source|scene|srcid)$",
+    re.IGNORECASE,
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_web_url(url: str | None) -> bool:
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
+
+
+def resolve(base: str, href: str | None) -> str | None:
+    """`href` made absolute against `base`; None unless the result is an http(s) URL."""
+    if not href:
+        return None
+    href = href.strip()
+    try:
+        absolute = urljoin(base, href)
+    except ValueError:
+        return None
+    return absolute if is_web_url(absolute) else None
+
+
+def canonical(url: str) -> str:
+    """The form of `url` used as an entry id.
+
+    Scheme and host lower-cased, default port, fragment and tracking parameters dropped;
+    the remaining query keeps its order, since some sites select articles by it.
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return url.strip()
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    # Filter the raw "key=value" pieces so the kept ones stay byte-for-byte as published.
+    query = "&".join(
+        piece
+        for piece in parts.query.split("&")
+        if piece and not _TRACKING_PARAM.match(piece.split("=", 1)[0])
+    )
+    path = parts.path or ("/" if host else "")
+    return urlunsplit((scheme, netloc, path, query, ""))
