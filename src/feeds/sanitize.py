@@ -80,6 +80,9 @@ def sanitize_element(element: html.HtmlElement, base: str) -> str:
     tree = copy.deepcopy(element)
     _remove(tree.cssselect(", ".join(CHROME_SELECTORS)))
     for node in tree.iter():
+        # Source indentation between blocks is noise in a feed reader's view source.
+        if node.tail is not None and not node.tail.strip():
+            node.tail = "\n"
         if not isinstance(node.tag, str):
             continue
         if node.tag == "img":
@@ -96,7 +99,8 @@ def sanitize_element(element: html.HtmlElement, base: str) -> str:
                 node.set(attribute, url)
             else:
                 del node.attrib[attribute]
-    inner = escape(tree.text or "", quote=False) + "".join(
+    lead = tree.text if tree.text and tree.text.strip() else ""
+    inner = escape(lead, quote=False) + "".join(
         etree.tostring(child, encoding="unicode", method="html") for child in tree
     )
     return sanitize_html(inner)
