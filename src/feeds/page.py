@@ -57,11 +57,18 @@ def select_first(root: html.HtmlElement, *selectors: str) -> html.HtmlElement | 
     return None
 
 
+_VISIBLE_TEXT = etree.XPath(
+    ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
+
+
 def element_text(element: html.HtmlElement | None) -> str:
     """The visible text of an element, entities decoded and whitespace folded."""
     if element is None:
         return ""
-    return fold(element.text_content())
+    if element.tag in ("script", "style", "noscript", "template"):
+        return fold(element.text_content())
+    return fold("".join(_VISIBLE_TEXT(element)))
 
 
 @dataclass

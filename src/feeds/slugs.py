@@ -17,7 +17,7 @@ RESERVED = frozenset(
     | {f"lpt{n}" for n in range(1, 10)}
 )
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
-VALID_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?$")
+VALID_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?\Z")  # \Z: "$" allows a final "\n"
 
 
 def slugify(name: str) -> str:
@@ -48,7 +48,9 @@ def assign_slugs(names: Iterable[str], declared: Mapping[str, str]) -> dict[str,
         base = slugify(name)
         slug, n = base, 2
         while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+            # Shorten the base so the suffixed slug stays within MAX_SLUG_LENGTH.
+            suffix = f"-{n}"
+            slug, n = base[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix, n + 1
         slugs[name] = slug
         taken.add(slug)
     return slugs

@@ -19,7 +19,11 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 def is_web_url(url: str | None) -> bool:
     if not url:
         return False
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a port that is not a number in range
+    except ValueError:
+        return False
     return parts.scheme.lower() in WEB_SCHEMES and bool(parts.hostname)
 
 
@@ -48,6 +52,8 @@ def canonical(url: str) -> str:
         return url.strip()
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower()
+    if ":" in host:  # an IPv6 literal keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
     if parts.username:
         netloc = f"{parts.username}@{netloc}"

@@ -8,6 +8,7 @@ they are not named as related blocks.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterator
@@ -75,18 +76,18 @@ def _items(page: Page, settings: AdapterSettings) -> list[html.HtmlElement]:
         if not found:
             raise ExtractionError(f"selectors.related {selector!r} matched nothing")
         return found[:MAX_ITEMS]
-    for block in _candidate_blocks(page.tree):
-        items = _block_items(block)
+    for items in _candidate_item_lists(page.tree):
         if items:
             return items[:MAX_ITEMS]
     return []
 
 
-def _candidate_blocks(tree: html.HtmlElement) -> Iterator[html.HtmlElement]:
-    yield from select(tree, ", ".join(KNOWN_BLOCKS))
+def _candidate_item_lists(tree: html.HtmlElement) -> Iterator[list[html.HtmlElement]]:
+    for block in select(tree, ", ".join(KNOWN_BLOCKS)):
+        yield _block_items(block)
     for heading in select(tree, _HEADING_TAGS):
         if _is_related_heading(heading):
-            yield from _blocks_after(heading)
+            yield _items_after(heading)
 
 
 def _is_related_heading(element: html.HtmlElement) -> bool:
@@ -98,27 +99,38 @@ def _is_related_heading(element: html.HtmlElement) -> bool:
     return bool(RELATED_HEADING.match(_HEADING_PUNCTUATION.sub(" ", text).strip()))
 
 
-def _blocks_after(heading: html.HtmlElement) -> Iterator[html.HtmlElement]:
-    """The first siblings after the heading, climbing out of wrappers like div.title."""
+def _items_after(heading: html.HtmlElement) -> list[html.HtmlElement]:
+    """The items that follow a related heading, climbing out of wrappers like div.title.
+
+    Either the first following sibling is a list (ul, or a box of several linked
+    children), or the following siblings are the items themselves.
+    """
     node: html.HtmlElement | None = heading
     for _ in range(3):
         if node is None:
-            return
-        sibling = node.getnext()
-        for _ in range(3):
-            if sibling is None:
-                break
-            if isinstance(sibling.tag, str) and select_first(sibling, "a[href]") is not None:
-                yield sibling
-                return
-            sibling = sibling.getnext()
+            break
+        siblings = [s for s in node.itersiblings() if isinstance(s.tag, str)]
+        start = next((i for i, s in enumerate(siblings[:3]) if _has_link(s)), None)
+        if start is not None:
+            linked = list(itertools.takewhile(_is_linked_item, siblings[start:]))
+            nested = _block_items(linked[0])
+            return nested if len(nested) > 1 or len(linked) == 1 else linked
         node = node.getparent()
+    return []
+
+
+def _has_link(element: html.HtmlElement) -> bool:
+    return select_first(element, "a[href]") is not None
+
+
+def _is_linked_item(element: html.HtmlElement) -> bool:
+    return element.tag not in ("h1", "h2", "h3", "h4", "h5", "h6") and _has_link(element)
 
 
 def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
-    items = [li for li in select(block, "li") if select_first(li, "a[href]") is not None]
+    items = [li for li in select(block, "li") if _has_link(li)]
     if not items:
-        items = [child for child in block if isinstance(child.tag, str) and select_first(child, "a[href]") is not None]
+        items = [child for child in block if isinstance(child.tag, str) and _has_link(child)]
     # Nested lists repeat their parents' links; keep the outermost items only.
     return [item for item in items if not any(other is not item and item in other.iterancestors() for other in items)]
 

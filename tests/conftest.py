@@ -1,0 +1,87 @@
+"""Shared fixtures: paths to the samples, a real HTTP server on 127.0.0.1, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SEED_PAGE = REPO / "feeds" / "samples" / "camerich-1639.html"
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@dataclass
+class Route:
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+
+
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 that serves whatever routes a test sets."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
+                route = server.routes.get(self.path, Route(b"not found", 404, {"Content-Type": "text/plain"}))
+                self.send_response(route.status)
+                for name, value in route.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(route.body)))
+                self.end_headers()
+                self.wfile.write(route.body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def add(self, path: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8") -> str:
+        self.routes[path] = Route(body, status, {"Content-Type": content_type})
+        return self.url(path)
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    local = LocalServer()
+    local.thread.start()
+    try:
+        yield local
+    finally:
+        local.httpd.shutdown()
+        local.httpd.server_close()
+
+
+def run_cli(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m feeds ARGS` as a user runs it: a subprocess, from `cwd`."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "feeds", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"feeds {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result

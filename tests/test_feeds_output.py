@@ -1,0 +1,119 @@
+"""The default build, as a user runs it, read back by feedparser and lxml."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from .conftest import run_cli
+
+BASE_URL = "https://example.github.io/feeds/"
+ATOM = "{http://www.w3.org/2005/Atom}"
+EXPECTED_COUNTS = {"all": 6, "industry": 6, "meiti": 4}
+
+
+@pytest.fixture(scope="module")
+def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("output")
+    run_cli("build", "--output", str(directory), check=True)
+    return directory
+
+
+@pytest.fixture(scope="module")
+def preview() -> list[dict]:
+    result = run_cli("preview", "feeds/samples/camerich-1639.html", "--json", check=True)
+    return json.loads(result.stdout)["entries"]
+
+
+def test_one_rss_and_one_atom_file_per_category_plus_all(output: Path) -> None:
+    names = sorted(path.name for path in output.iterdir())
+    assert names == sorted(f"{slug}.{kind}.xml" for slug in EXPECTED_COUNTS for kind in ("rss", "atom"))
+
+
+@pytest.mark.parametrize("slug", sorted(EXPECTED_COUNTS))
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_feedparser_reads_every_feed_cleanly(output: Path, preview: list[dict], slug: str, kind: str) -> None:
+    parsed = feedparser.parse((output / f"{slug}.{kind}.xml").read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == ("rss20" if kind == "rss" else "atom10")
+    assert len(parsed.entries) == EXPECTED_COUNTS[slug]
+
+    by_id = {entry["id"]: entry for entry in preview}
+    dates = []
+    for item in parsed.entries:
+        expected = by_id[item.id]
+        assert item.title == expected["title"]
+        assert item.link == expected["link"]
+        published = datetime.fromisoformat(expected["published"])
+        assert calendar.timegm(item.published_parsed) == int(published.timestamp())
+        if kind == "atom":  # RSS 2.0 has no per-item updated date
+            updated = datetime.fromisoformat(expected["updated"])
+            assert calendar.timegm(item.updated_parsed) == int(updated.timestamp())
+        dates.append(published)
+    assert dates == sorted(dates, reverse=True), "newest first"
+
+
+def test_category_routing(output: Path, preview: list[dict]) -> None:
+    ids = {slug: [e.id for e in feedparser.parse((output / f"{slug}.atom.xml").read_bytes()).entries] for slug in EXPECTED_COUNTS}
+    media = {e["id"] for e in preview if "媒体" in e["categories"]}
+    assert set(ids["meiti"]) == media
+    assert set(ids["industry"]) == set(ids["all"]) == {e["id"] for e in preview}
+
+
+def test_same_id_in_rss_guid_atom_id_and_every_category(output: Path) -> None:
+    ids_by_file = {}
+    for path in output.iterdir():
+        root = etree.parse(str(path)).getroot()
+        if path.name.endswith(".rss.xml"):
+            ids_by_file[path.name] = [guid.text for guid in root.iter("guid")]
+        else:
+            ids_by_file[path.name] = [e.findtext(f"{ATOM}id") for e in root.iter(f"{ATOM}entry")]
+    for slug in EXPECTED_COUNTS:
+        assert ids_by_file[f"{slug}.rss.xml"] == ids_by_file[f"{slug}.atom.xml"]
+    all_ids = set(ids_by_file["all.rss.xml"])
+    assert set(ids_by_file["meiti.rss.xml"]) <= all_ids
+
+
+def test_rss_channel(output: Path) -> None:
+    channel = etree.parse(str(output / "meiti.rss.xml")).getroot().find("channel")
+    assert channel.findtext("link") == BASE_URL
+    self_link = channel.find(f"{ATOM}link")
+    assert self_link.get("rel") == "self" and self_link.get("href") == BASE_URL + "meiti.rss.xml"
+    assert channel.findtext("title") == "feeds · 媒体"
+    assert channel.findtext("lastBuildDate") == "Tue, 06 May 2025 09:12:00 +0800"
+    item = channel.find("item")
+    assert item.find("guid").get("isPermaLink") == "true"
+    assert item.find("{http://purl.org/rss/1.0/modules/content/}encoded").text.startswith("<p>去年,")
+
+
+def test_atom_feed(output: Path) -> None:
+    root = etree.parse(str(output / "all.atom.xml")).getroot()
+    assert root.findtext(f"{ATOM}id") == BASE_URL + "all.atom.xml"
+    assert root.findtext(f"{ATOM}updated") == "2025-05-06T09:12:00+08:00"
+    assert root.find(f"{ATOM}author").findtext(f"{ATOM}name") == "feeds"
+    links = {link.get("rel"): link.get("href") for link in root.findall(f"{ATOM}link")}
+    assert links == {"self": BASE_URL + "all.atom.xml", "alternate": BASE_URL}
+    for entry in root.iter(f"{ATOM}entry"):
+        assert entry.find(f"{ATOM}content").get("type") == "html"
+        assert entry.findtext(f"{ATOM}updated")
+        link = entry.find(f"{ATOM}link")
+        assert link.get("href").startswith("https://www.camerich.net/archives/")
+        assert link.get("rel") in (None, "alternate")  # absent means alternate (RFC 4287 4.2.7.2)
+
+
+def test_build_is_byte_for_byte_reproducible_and_leaves_unchanged_files_alone(output: Path, tmp_path: Path) -> None:
+    run_cli("build", "--output", str(tmp_path), check=True)
+    for path in output.iterdir():
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+    mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+    time.sleep(0.01)
+    again = run_cli("build", "--output", str(tmp_path), check=True)
+    assert "6 files, 0 changed" in again.stdout
+    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == mtimes
