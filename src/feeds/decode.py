@@ -18,7 +18,13 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "hz": "gb18030", "big5": "big5hkscs"}
+# Not "hz": HZ-GB-2312 is a 7-bit encoding ("~{...~}"), not a byte subset of GB18030.
+_WIDER = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs"}
+# Python codecs that are not charsets a web page can declare: they read ASCII bytes such
+# as "+", "\\" or "xn--" as escapes and would garble (or never decode) ordinary pages.
+_NOT_HTML = frozenset(
+    {"utf-7", "unicode-escape", "raw-unicode-escape", "idna", "punycode", "undefined"}
+)
 _HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _META_CHARSET = re.compile(
     rb"""<meta[^>]+?charset\s*=\s*["']?\s*([\w.:-]+)""", re.IGNORECASE
@@ -33,7 +39,10 @@ def codec_name(label: str | None) -> str | None:
         return None
     try:
         name = codecs.lookup(label.strip().strip("\"'")).name
-    except LookupError:
+        "".encode(name)  # raises LookupError for non-text codecs such as base64 or rot13
+    except (LookupError, UnicodeError):
+        return None
+    if name in _NOT_HTML:
         return None
     return _WIDER.get(name, name)
 
@@ -48,7 +57,8 @@ def declared_charset(body: bytes, content_type: str = "") -> tuple[str | None, s
         return name, "header"
     meta = _META_CHARSET.search(body[:_META_SCAN_BYTES])
     if meta and (name := codec_name(meta.group(1).decode("ascii", "ignore"))):
-        return name, "meta"
+        # A <meta> readable as ASCII rules out UTF-16/32; the HTML standard reads it as UTF-8.
+        return ("utf-8" if name.startswith(("utf-16", "utf-32")) else name), "meta"
     return None, ""
 
 

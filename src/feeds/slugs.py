@@ -7,8 +7,6 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 
-from pypinyin import lazy_pinyin
-
 MAX_SLUG_LENGTH = 60
 # Names a category feed may not take: the site's own files, and Windows device names.
 RESERVED = frozenset(
@@ -26,6 +24,8 @@ def slugify(name: str) -> str:
     Never empty, never containing '/' or '..'; a name with nothing to transliterate
     (only emoji, say) gets a short hash of itself.
     """
+    from pypinyin import lazy_pinyin  # loads large dictionaries: only when a slug is needed
+
     latin = "".join(lazy_pinyin(name))
     ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:MAX_SLUG_LENGTH].strip("-")
