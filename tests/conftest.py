@@ -85,3 +85,114 @@ def run_cli(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.Com
     if check and result.returncode != 0:
         raise AssertionError(f"feeds {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
     return result
+
+
+# Imports for the scripted server below (appended here to leave the code above untouched).
+from collections.abc import Callable, Iterable  # noqa: E402
+
+
+@dataclass
+class Reply:
+    """What a scripted route answers. A bytes body gets a Content-Length; an iterable of
+    chunks is streamed as it is produced (the handler may sleep between chunks) and ends
+    when the connection closes."""
+
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    headers: dict[str, str]
+    """Names lower-cased."""
+
+
+Handler = Callable[[Request], Reply]
+
+
+class ScriptedServer:
+    """A threaded HTTP server on 127.0.0.1 whose routes are Python callables.
+
+    `route(path, handler)` answers with `handler(request)`; `script(path, *replies)` answers
+    with each reply in turn, repeating the last. Every request is recorded in `requests`.
+    """
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.requests: list[Request] = []
+        self.stopping = threading.Event()
+        """Set at teardown; handlers that stall should wait on it."""
+        server = self
+
+        class HTTPHandler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
+                server.requests.append(request)
+                handler = server.handlers.get(self.path)
+                reply = handler(request) if handler else Reply(404, b"not found", {"Content-Type": "text/plain"})
+                try:
+                    self._send(reply)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as some tests mean it to
+
+            def _send(self, reply: Reply) -> None:
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                if isinstance(reply.body, bytes):
+                    if "content-length" not in {name.lower() for name in reply.headers}:
+                        self.send_header("Content-Length", str(len(reply.body)))
+                    self.end_headers()
+                    self.wfile.write(reply.body)
+                    return
+                self.end_headers()
+                for chunk in reply.body:
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), HTTPHandler)
+        self.httpd.daemon_threads = True
+        # A short poll interval: shutdown() waits for it, once per test.
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.handlers[path] = handler
+        return self.url(path)
+
+    def script(self, path: str, *replies: Reply) -> str:
+        remaining = list(replies)
+        lock = threading.Lock()
+
+        def next_reply(request: Request) -> Reply:
+            with lock:
+                return remaining.pop(0) if len(remaining) > 1 else remaining[0]
+
+        return self.route(path, next_reply)
+
+    def requests_to(self, path: str) -> list[Request]:
+        return [request for request in self.requests if request.path == path]
+
+
+@pytest.fixture
+def scripted_server() -> Iterator[ScriptedServer]:
+    local = ScriptedServer()
+    local.thread.start()
+    try:
+        yield local
+    finally:
+        local.stopping.set()
+        local.httpd.shutdown()
+        local.httpd.server_close()

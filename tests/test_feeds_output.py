@@ -17,12 +17,17 @@ from .conftest import run_cli
 BASE_URL = "https://example.github.io/feeds/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 EXPECTED_COUNTS = {"all": 6, "industry": 6, "meiti": 4}
+BUILD_TIME = "2025-05-07T12:00:00+00:00"
+
+
+def build_into(output: Path, state: Path, *extra: str) -> str:
+    return run_cli("build", "--output", str(output), "--state", str(state), *extra, check=True).stdout
 
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("output")
-    run_cli("build", "--output", str(directory), check=True)
+    build_into(directory, tmp_path_factory.mktemp("state"), "--now", BUILD_TIME)
     return directory
 
 
@@ -34,7 +39,8 @@ def preview() -> list[dict]:
 
 def test_one_rss_and_one_atom_file_per_category_plus_all(output: Path) -> None:
     names = sorted(path.name for path in output.iterdir())
-    assert names == sorted(f"{slug}.{kind}.xml" for slug in EXPECTED_COUNTS for kind in ("rss", "atom"))
+    feeds = [f"{slug}.{kind}.xml" for slug in EXPECTED_COUNTS for kind in ("rss", "atom")]
+    assert names == sorted([*feeds, "status.json"])
 
 
 @pytest.mark.parametrize("slug", sorted(EXPECTED_COUNTS))
@@ -69,7 +75,7 @@ def test_category_routing(output: Path, preview: list[dict]) -> None:
 
 def test_same_id_in_rss_guid_atom_id_and_every_category(output: Path) -> None:
     ids_by_file = {}
-    for path in output.iterdir():
+    for path in output.glob("*.xml"):
         root = etree.parse(str(path)).getroot()
         if path.name.endswith(".rss.xml"):
             ids_by_file[path.name] = [guid.text for guid in root.iter("guid")]
@@ -108,12 +114,19 @@ def test_atom_feed(output: Path) -> None:
         assert link.get("rel") in (None, "alternate")  # absent means alternate (RFC 4287 4.2.7.2)
 
 
-def test_build_is_byte_for_byte_reproducible_and_leaves_unchanged_files_alone(output: Path, tmp_path: Path) -> None:
-    run_cli("build", "--output", str(tmp_path), check=True)
+def test_build_is_byte_for_byte_reproducible(output: Path, tmp_path: Path) -> None:
+    build_into(tmp_path / "output", tmp_path / "state", "--now", BUILD_TIME)
     for path in output.iterdir():
-        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
-    mtimes = {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()}
+        assert (tmp_path / "output" / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_rebuild_with_nothing_new_rewrites_nothing(tmp_path: Path) -> None:
+    out, state = tmp_path / "output", tmp_path / "state"
+    build_into(out, state)
+    files = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()}
+    history = {p.name: p.read_bytes() for p in (state / "entries").iterdir()}
     time.sleep(0.01)
-    again = run_cli("build", "--output", str(tmp_path), check=True)
-    assert "6 files, 0 changed" in again.stdout
-    assert {p.name: p.stat().st_mtime_ns for p in tmp_path.iterdir()} == mtimes
+    again = build_into(out, state)
+    assert "7 files, 0 changed" in again
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == files
+    assert {p.name: p.read_bytes() for p in (state / "entries").iterdir()} == history

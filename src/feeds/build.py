@@ -1,34 +1,55 @@
-"""One build: config → fetch → adapt → normalise → route → render → publish.
+"""One build: config → fetch → adapt → normalise → store → route → render → publish.
 
-Each source is fetched and adapted on its own; a failure is recorded against that source
-and the build goes on with the others.
+Sources are fetched concurrently with one async client and parsed in worker processes,
+so a slow site or a heavy page holds up nothing else. Each source succeeds or fails on
+its own; a failed source keeps its stored entries in every feed.
 """
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal
 
-from . import adapters
 from .config import Config, SourceConfig
-from .fetch import DEFAULT_USER_AGENT, fetch, user_agent
+from .fetch import Fetcher, Validators
+from .locking import StateLock
 from .models import AdapterSettings, Entry, FeedsError
-from .normalise import normalise
+from .notices import failure_notice
+from .parsing import Parser
 from .publish import write_if_changed
 from .render import SiteInfo, atom_filename, render_atom, render_rss, rss_filename
 from .route import route
+from .sourcestate import SourceState, SourceStates
+from .store import History
 
-log = logging.getLogger(__name__)
+Outcome = Literal["new", "unchanged", "not_modified", "failed", "skipped"]
+ProgressCallback = Callable[[int, int, int], None]
+"""Called with (sources done, sources due, failures so far)."""
+
+STATUS_FILENAME = "status.json"
 
 
 @dataclass(slots=True)
 class SourceResult:
     name: str
     adapter: str
+    outcome: Outcome
     entries: list[Entry] = field(default_factory=list)
     error: str | None = None
+    validators: Validators | None = None
+    new: int = 0
+    changed: int = 0
+    state: SourceState = field(default_factory=SourceState)
+    stored: int = 0
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
 
 
 @dataclass(slots=True)
@@ -37,40 +58,173 @@ class BuildReport:
     files: list[Path]
     """Every output file of this build."""
     changed: list[Path]
-    """The files whose bytes changed (and so were rewritten)."""
+    """The output files whose bytes changed (and so were rewritten)."""
 
     @property
     def failed(self) -> list[SourceResult]:
-        return [source for source in self.sources if source.error]
+        return [source for source in self.sources if source.failed]
+
+    @property
+    def attempted(self) -> list[SourceResult]:
+        return [source for source in self.sources if source.outcome != "skipped"]
+
+    @property
+    def all_failed(self) -> bool:
+        attempted = self.attempted
+        return bool(attempted) and all(source.failed for source in attempted)
+
+    def status(self, with_outcome: bool = False) -> dict[str, object]:
+        """The per-source report of status.json; `build --json` adds this build's outcome.
+
+        status.json holds no per-build facts, so it stays byte-identical while nothing
+        changes.
+        """
+        return {
+            "sources": {
+                result.name: {
+                    "adapter": result.adapter,
+                    "status": "failing" if result.state.failing_since else "ok",
+                    **({"outcome": result.outcome} if with_outcome else {}),
+                    "entries": result.stored,
+                    "last_success": _iso(result.state.last_success),
+                    "last_error": result.state.last_error,
+                    "consecutive_failures": result.state.consecutive_failures,
+                    "failing_since": _iso(result.state.failing_since),
+                }
+                for result in self.sources
+            }
+        }
 
 
-def run_source(source: SourceConfig, now: datetime | None = None, agent: str = DEFAULT_USER_AGENT) -> SourceResult:
-    """Fetch and adapt one source; never raises for a problem of the source's own."""
-    result = SourceResult(name=source.name, adapter=source.adapter)
+def build(
+    config: Config,
+    output_dir: Path | None = None,
+    state_dir: Path | None = None,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    """Build every feed of `config`; the synchronous entry point of the CLI."""
+    return asyncio.run(build_async(config, output_dir, state_dir, now, force, progress))
+
+
+async def build_async(
+    config: Config,
+    output_dir: Path | None = None,
+    state_dir: Path | None = None,
+    now: datetime | None = None,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+) -> BuildReport:
+    output = Path(output_dir or config.site.output_dir)
+    state_root = Path(state_dir or config.site.state_dir)
+    now = now or datetime.now(timezone.utc)
+    with StateLock(state_root):
+        history = History.load(state_root / "entries")
+        states = SourceStates.load(state_root / "cache" / "sources.json")
+        results = await _fetch_all(config, history, states, now, force, progress)
+        _remember(config.sources, results, history, states, now)
+        history.save()
+        states.save()
+        report = BuildReport(sources=results, files=[], changed=[])
+        if report.all_failed:
+            return report  # publishing now would only repeat what is already published
+        entries = history.entries(source.name for source in config.sources)
+        entries += _notices(config, states, now)
+        report.files, report.changed = _publish(config, entries, output, report)
+    return report
+
+
+async def _fetch_all(
+    config: Config,
+    history: History,
+    states: SourceStates,
+    now: datetime,
+    force: bool,
+    progress: ProgressCallback | None,
+) -> list[SourceResult]:
+    due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
+    done = failures = 0
+
+    async def run(source: SourceConfig) -> SourceResult:
+        nonlocal done, failures
+        validators = states.get(source.name).validators(source.url, history.digest(source.name))
+        result = await _run_source(source, fetcher, parser, validators, now)
+        done += 1
+        failures += result.failed
+        if progress:
+            progress(done, len(due), failures)
+        return result
+
+    async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
+        fetched = {r.name: r for r in await asyncio.gather(*(run(s) for s in due))}
+    return [
+        fetched.get(source.name) or SourceResult(source.name, source.adapter, "skipped")
+        for source in config.sources
+    ]
+
+
+async def _run_source(
+    source: SourceConfig, fetcher: Fetcher, parser: Parser, validators: Validators | None, now: datetime
+) -> SourceResult:
+    result = SourceResult(name=source.name, adapter=source.adapter, outcome="failed")
     try:
-        document = fetch(source.url, now=now, agent=agent)
+        fetched = await fetcher.fetch(source.url, validators, now=now)
+        result.validators = fetched.validators
+        if fetched.not_modified or fetched.document is None:
+            result.outcome = "not_modified"
+            return result
         settings = AdapterSettings(source=source.name, timezone=source.timezone, selectors=source.selectors)
-        entries = adapters.get(source.adapter)(document, settings)
-        result.entries = normalise(entries, source.timezone, document.fetched_at)
+        result.entries = await parser.parse(source.adapter, fetched.document, settings)
+        if not result.entries:
+            raise FeedsError("no entries found")
+        result.outcome = "unchanged"
     except FeedsError as error:
         result.error = str(error)
     except Exception as error:  # an adapter bug must not take the other sources down
-        log.debug("source %s failed", source.name, exc_info=True)
         result.error = f"unexpected {type(error).__name__}: {error}"
     return result
 
 
-def build(config: Config, output_dir: Path | None = None, now: datetime | None = None) -> BuildReport:
-    """Build every feed of `config` into `output_dir` (default: the config's)."""
-    output = Path(output_dir or config.site.output_dir)
-    now = now or datetime.now(timezone.utc)
-    agent = user_agent(config.site.base_url)
-    results = [run_source(source, now, agent) for source in config.sources]
-    if results and all(result.error for result in results):
-        # Nothing new to say, and publishing now would empty every feed.
-        return BuildReport(sources=results, files=[], changed=[])
+def _remember(
+    sources: Sequence[SourceConfig],
+    results: Sequence[SourceResult],
+    history: History,
+    states: SourceStates,
+    now: datetime,
+) -> None:
+    """Merge fetched entries into the history and record each source's fetch state."""
+    for result in results:
+        if result.entries:
+            result.new, result.changed = history.record(result.entries, now)
+            if result.new or result.changed:
+                result.outcome = "new"
+    # Digests are taken after every merge: merging can move an entry between sources.
+    for source, result in zip(sources, results, strict=True):
+        state = states.get(result.name)
+        if result.failed:
+            state = state.failed(now, result.error or "failed")
+        elif result.outcome != "skipped":
+            state = state.succeeded(
+                now, source.url, result.validators, history.digest(result.name),
+                news=result.outcome == "new",
+            )
+        states.set(result.name, state)
+        result.state, result.stored = state, history.count(result.name)
 
-    entries = [entry for result in results for entry in result.entries]
+
+def _notices(config: Config, states: SourceStates, now: datetime) -> list[Entry]:
+    after = config.site.failure_notice_after
+    if after is None:
+        return []
+    notices = (
+        failure_notice(source.name, source.url, states.get(source.name), after, now, config.site.base_url)
+        for source in config.sources
+    )
+    return [notice for notice in notices if notice is not None]
+
+
+def _publish(config: Config, entries: list[Entry], output: Path, report: BuildReport) -> tuple[list[Path], list[Path]]:
     feeds = route(
         entries,
         source_categories={source.name: source.category for source in config.sources},
@@ -84,15 +238,24 @@ def build(config: Config, output_dir: Path | None = None, now: datetime | None =
         author=config.site.author,
         language=config.site.language,
     )
-    files: list[Path] = []
-    changed: list[Path] = []
+    outputs: list[tuple[str, bytes]] = []
     for spec in feeds:
-        for name, data in (
-            (rss_filename(spec.slug), render_rss(spec, site)),
-            (atom_filename(spec.slug), render_atom(spec, site)),
-        ):
-            path = output / name
-            files.append(path)
-            if write_if_changed(path, data):
-                changed.append(path)
-    return BuildReport(sources=results, files=files, changed=changed)
+        outputs.append((rss_filename(spec.slug), render_rss(spec, site)))
+        outputs.append((atom_filename(spec.slug), render_atom(spec, site)))
+    outputs.append((STATUS_FILENAME, _json_bytes(report.status())))
+
+    files, changed = [], []
+    for name, data in outputs:
+        path = output / name
+        files.append(path)
+        if write_if_changed(path, data):
+            changed.append(path)
+    return files, changed
+
+
+def _json_bytes(data: object) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None

@@ -1,4 +1,4 @@
-"""The command line: `python -m feeds build | preview`.
+"""The command line: `python -m feeds build | watch | preview`.
 
 Every error a user can cause ends here as one line on stderr and an exit code:
 2 for configuration and usage mistakes, 1 when no source could be read.
@@ -10,6 +10,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__, adapters
 from .build import BuildReport, build
+from .report import Progress, print_report, seconds_until_due
 from .config import DEFAULT_CONFIG, ConfigError, load_config
 from .fetch import fetch
 from .models import AdapterSettings, Entry, FeedsError
@@ -49,12 +51,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"feeds {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    build_parser = commands.add_parser("build", help="fetch every source and write the feeds")
-    build_parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config file (default: config.toml)")
-    build_parser.add_argument("--output", type=Path, help="output directory (default: [site] output_dir)")
-    build_parser.add_argument("--now", type=_instant, help="resolve relative dates against this ISO 8601 time")
-    build_parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    build_parser = commands.add_parser("build", help="fetch the sources that are due and write the feeds")
+    _add_build_options(build_parser)
+    build_parser.add_argument("--json", action="store_true", help="print the status report as JSON on stdout")
     build_parser.set_defaults(run=_run_build)
+
+    watch = commands.add_parser("watch", help="build in a loop, fetching each source when it is due; Ctrl-C stops")
+    _add_build_options(watch)
+    watch.add_argument("--interval", type=float, default=60.0, metavar="SECONDS", help="longest sleep between builds (default 60)")
+    watch.add_argument("--max-builds", type=int, default=0, help=argparse.SUPPRESS)
+    watch.set_defaults(run=_run_watch)
 
     preview = commands.add_parser("preview", help="show the entries a page or file gives, without writing anything")
     preview.add_argument("location", metavar="URL_OR_PATH")
@@ -67,33 +73,55 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_build_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config file (default: config.toml)")
+    parser.add_argument("--output", type=Path, help="output directory (default: [site] output_dir)")
+    parser.add_argument("--state", type=Path, help="history and fetch state (default: [site] state_dir, else state/)")
+    parser.add_argument("--force", action="store_true", help="fetch every source, due or not (still conditionally)")
+    parser.add_argument("--now", type=_instant, help="the build's time: relative dates and schedules use it")
+    parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+
+
 def _run_build(args: argparse.Namespace) -> int:
     config = load_config(args.config)
-    report = build(config, output_dir=args.output, now=args.now)
-    if not args.quiet:
-        _print_report(report)
-    for source in report.failed:
-        print(f"error: source {source.name!r}: {source.error}", file=sys.stderr)
-    if report.sources and len(report.failed) == len(report.sources):
+    with Progress(enabled=not args.quiet and not args.json and sys.stderr.isatty()) as progress:
+        report = build(
+            config, output_dir=args.output, state_dir=args.state, now=args.now, force=args.force,
+            progress=progress.update,
+        )
+    if args.json:
+        json.dump(report.status(with_outcome=True), sys.stdout, ensure_ascii=False, indent=2, sort_keys=True)
+        print()
+    elif not args.quiet:
+        print_report(report)
+    _print_failures(report)
+    if report.all_failed:
         print("error: every source failed; previous output left as it was", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 
 
-def _print_report(report: BuildReport) -> None:
-    rows = [("source", "adapter", "main", "related", "status")]
-    for source in report.sources:
-        roles = [entry.role for entry in source.entries]
-        rows.append((
-            source.name, source.adapter, str(roles.count("main") + roles.count("item")),
-            str(roles.count("related")), "failed" if source.error else "ok",
-        ))
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    print(f"\n{len(report.files)} files, {len(report.changed)} changed")
-    for path in report.changed:
-        print(f"  wrote {path}")
+def _run_watch(args: argparse.Namespace) -> int:
+    builds = 0
+    try:
+        while True:
+            config = load_config(args.config)  # picks up edits between builds
+            report = build(config, output_dir=args.output, state_dir=args.state, now=args.now, force=args.force)
+            builds += 1
+            if not args.quiet and report.attempted:
+                print_report(report)
+            _print_failures(report)
+            if args.max_builds and builds >= args.max_builds:
+                return EXIT_OK
+            time.sleep(seconds_until_due(config, args.state, args.interval))
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+        return EXIT_OK
+
+
+def _print_failures(report: BuildReport) -> None:
+    for source in report.failed:
+        print(f"error: source {source.name!r}: {source.error}", file=sys.stderr)
 
 
 def _run_preview(args: argparse.Namespace) -> int:

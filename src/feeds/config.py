@@ -7,29 +7,37 @@ one line and exit 2 instead of a traceback.
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import adapters
+from .fetch import FetchSettings, user_agent
 from .models import FeedsError
-from .slugs import VALID_SLUG, slugify
+from .slugs import RESERVED, VALID_SLUG, slugify
 from .urls import is_web_url
 
 DEFAULT_CONFIG = Path("config.toml")
 
 SITE_KEYS = {
-    "title", "base_url", "output_dir", "timezone", "include", "description", "language",
-    "author", "max_entries",
+    "title", "base_url", "output_dir", "state_dir", "timezone", "include", "description",
+    "language", "author", "max_entries", "failure_notice_after",
+}
+FETCH_KEYS = {
+    "concurrency", "per_host", "timeout", "user_agent", "max_bytes", "max_redirects",
+    "retries", "backoff", "max_retry_after",
 }
 DEFAULT_MAX_ENTRIES = 50
-SOURCE_KEYS = {"name", "url", "adapter", "category", "timezone", "selectors"}
+SOURCE_KEYS = {"name", "url", "adapter", "category", "timezone", "selectors", "refresh"}
 CATEGORY_KEYS = {"name", "slug", "title", "description"}
-TOP_KEYS = {"site", "sources", "categories"}
+TOP_KEYS = {"site", "fetch", "sources", "categories"}
+_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
+_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 INCLUDED_TOP_KEYS = {"sources", "categories"}
 
 
@@ -46,12 +54,16 @@ class SiteConfig:
     title: str
     base_url: str
     output_dir: Path
+    state_dir: Path
+    """History and fetch state; default: state/ next to the config file."""
     timezone: tzinfo
     description: str = ""
     language: str = ""
     author: str = ""
     max_entries: int = DEFAULT_MAX_ENTRIES
     """How many of the newest entries each feed keeps."""
+    failure_notice_after: timedelta | None = None
+    """Put a notice in the feeds once a source has failed this long; None: never."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +75,8 @@ class SourceConfig:
     timezone: tzinfo
     category: str | None = None
     selectors: Mapping[str, str] = field(default_factory=dict)
+    refresh: timedelta | None = None
+    """Fetch at most this often; None: on every build."""
     defined_in: Path = Path()
 
 
@@ -80,6 +94,7 @@ class Config:
     site: SiteConfig
     sources: tuple[SourceConfig, ...]
     categories: tuple[CategoryConfig, ...] = ()
+    fetch: FetchSettings = field(default_factory=FetchSettings)
 
 
 def load_config(path: Path) -> Config:
@@ -90,13 +105,23 @@ def load_config(path: Path) -> Config:
     site_table = _table(path, "site", data.get("site", {}))
     _check_keys(path, "site", site_table, SITE_KEYS)
     site = _site(path, site_table)
+    fetch_table = _table(path, "fetch", data.get("fetch", {}))
+    _check_keys(path, "fetch", fetch_table, FETCH_KEYS)
+    fetch = _fetch(path, fetch_table, site.base_url)
 
     files = [(path, data)]
+    seen_files = {path.resolve()}
     for pattern in _strings(path, "site.include", site_table.get("include", [])):
-        matches = sorted(p for p in path.parent.glob(pattern) if p.is_file())
+        try:
+            matches = sorted(p for p in path.parent.glob(pattern) if p.is_file())
+        except (ValueError, NotImplementedError) as error:  # an empty or an absolute pattern
+            raise ConfigError(path, "site.include", f"{pattern!r} is not a relative glob ({error})") from None
         if not matches:
             raise ConfigError(path, "site.include", f"{pattern!r} matches no file")
         for included in matches:
+            if included.resolve() in seen_files:
+                continue  # the config itself ("*.toml"), or matched by an earlier pattern
+            seen_files.add(included.resolve())
             included_data = _read_toml(included)
             _check_keys(included, "", included_data, INCLUDED_TOP_KEYS)
             files.append((included, included_data))
@@ -115,9 +140,10 @@ def load_config(path: Path) -> Config:
             seen_sources[source.name] = file
             sources.append(source)
         for index, raw in enumerate(_array(file, "categories", file_data.get("categories", []))):
-            categories.append(_category(file, f"categories[{index}]", raw))
-    _check_unique_categories(path, categories)
-    return Config(path=path, site=site, sources=tuple(sources), categories=tuple(categories))
+            category = _category(file, f"categories[{index}]", raw)
+            _check_unique_category(file, f"categories[{index}]", category, categories)
+            categories.append(category)
+    return Config(path=path, site=site, sources=tuple(sources), categories=tuple(categories), fetch=fetch)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -136,17 +162,50 @@ def _site(file: Path, table: Mapping[str, Any]) -> SiteConfig:
     base_url = _string(file, "site.base_url", table.get("base_url", "http://localhost:8000/"))
     if not is_web_url(base_url):
         raise ConfigError(file, "site.base_url", f"must be an http(s) URL, got {base_url!r}")
-    output_dir = Path(_string(file, "site.output_dir", table.get("output_dir", "output")))
+    notice_after = table.get("failure_notice_after")
     return SiteConfig(
         title=_string(file, "site.title", table.get("title", "feeds")),
         base_url=base_url.rstrip("/") + "/",
-        output_dir=output_dir if output_dir.is_absolute() else file.parent / output_dir,
+        output_dir=_directory(file, "site.output_dir", table.get("output_dir", "output")),
+        state_dir=_directory(file, "site.state_dir", table.get("state_dir", "state")),
         timezone=_timezone(file, "site.timezone", table.get("timezone", "UTC")),
         description=_string(file, "site.description", table.get("description", "")),
         language=_string(file, "site.language", table.get("language", "")),
         author=_string(file, "site.author", table.get("author", "")),
         max_entries=_positive_int(file, "site.max_entries", table.get("max_entries", DEFAULT_MAX_ENTRIES)),
+        failure_notice_after=_duration(file, "site.failure_notice_after", notice_after) if notice_after else None,
     )
+
+
+def _fetch(file: Path, table: Mapping[str, Any], base_url: str) -> FetchSettings:
+    defaults = FetchSettings()
+    numbers: dict[str, Any] = {}
+    for key in ("concurrency", "per_host", "max_bytes", "max_redirects"):
+        numbers[key] = _positive_int(file, f"fetch.{key}", table.get(key, getattr(defaults, key)))
+    numbers["retries"] = _non_negative(file, "fetch.retries", table.get("retries", defaults.retries), int)
+    for key in ("timeout", "backoff", "max_retry_after"):
+        numbers[key] = float(_non_negative(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), float))
+    agent = _string(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
+    return FetchSettings(user_agent=agent, **numbers)
+
+
+def _directory(file: Path, key: str, value: Any) -> Path:
+    directory = Path(_string(file, key, value))
+    return directory if directory.is_absolute() else file.parent / directory
+
+
+def _duration(file: Path, key: str, value: Any) -> timedelta:
+    """A duration such as "30m", "6h", "1d12h" or "90s"."""
+    text = _string(file, key, value).strip()
+    parts = _DURATION.findall(text)
+    if not parts or _DURATION.sub("", text).strip():
+        raise ConfigError(file, key, f"{text!r} is not a duration (use e.g. \"30m\", \"6h\", \"1d\")")
+    total = timedelta()
+    for amount, unit in parts:
+        total += timedelta(**{_DURATION_UNITS[unit.lower()]: int(amount)})
+    if total <= timedelta(0):
+        raise ConfigError(file, key, "must be longer than zero")
+    return total
 
 
 def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
@@ -182,6 +241,7 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
         adapter=adapter,
         timezone=_timezone(file, f"{key}.timezone", table["timezone"]) if "timezone" in table else default_tz,
         category=category or None,
+        refresh=_duration(file, f"{key}.refresh", table["refresh"]) if "refresh" in table else None,
         selectors=dict(selectors),
         defined_in=file,
     )
@@ -199,6 +259,8 @@ def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
             file, f"{key}.slug",
             f"{slug!r} is not a slug: use a-z, 0-9 and inner '-', at most 60 characters",
         )
+    if slug in RESERVED:
+        raise ConfigError(file, f"{key}.slug", f"{slug!r} is reserved (a file of the site, or a Windows device name)")
     return CategoryConfig(
         name=name,
         slug=slug,
@@ -207,16 +269,12 @@ def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
     )
 
 
-def _check_unique_categories(file: Path, categories: list[CategoryConfig]) -> None:
-    names: set[str] = set()
-    slugs: set[str] = {"all"}
-    for category in categories:
-        if category.name in names:
-            raise ConfigError(file, "categories", f"category {category.name!r} declared twice")
-        if category.slug in slugs:
-            raise ConfigError(file, "categories", f"slug {category.slug!r} is used twice or reserved")
-        names.add(category.name)
-        slugs.add(category.slug)
+def _check_unique_category(file: Path, key: str, category: CategoryConfig, earlier: list[CategoryConfig]) -> None:
+    for other in earlier:
+        if other.name == category.name:
+            raise ConfigError(file, f"{key}.name", f"category {category.name!r} declared twice")
+        if other.slug == category.slug:
+            raise ConfigError(file, f"{key}.slug", f"slug {category.slug!r} is already used by category {other.name!r}")
 
 
 def _timezone(file: Path, key: str, value: Any) -> tzinfo:
@@ -263,6 +321,13 @@ def _string(file: Path, key: str, value: Any) -> str:
 def _positive_int(file: Path, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(file, key, f"must be a positive integer, got {value!r}")
+    return value
+
+
+def _non_negative(file: Path, key: str, value: Any, kind: type[int] | type[float]) -> int | float:
+    allowed = (int, float) if kind is float else (int,)
+    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
+        raise ConfigError(file, key, f"must be a non-negative number, got {value!r}")
     return value
 
 

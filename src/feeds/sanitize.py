@@ -15,7 +15,7 @@ import nh3
 from lxml import etree, html
 
 from .text import xml_safe
-from .urls import resolve
+from .urls import is_web_url, resolve
 
 ALLOWED_TAGS = frozenset(
     {
@@ -54,10 +54,19 @@ CHROME_SELECTORS = (
     ".yarpp-related", ".crp_related", ".related-posts", ".entry-action", ".entry-page",
 )
 
+
+def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
+    """ammonia checks the scheme of href and src only; `cite` holds a URL too."""
+    if attribute == "cite":
+        return value if is_web_url(value) else None
+    return value
+
+
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(DROPPED_WITH_CONTENT),
     attributes={tag: set(names) for tag, names in ALLOWED_ATTRIBUTES.items()},
+    attribute_filter=_filter_attribute,
     url_schemes={"http", "https", "mailto"},
     url_relative="deny",
     link_rel="noopener noreferrer",

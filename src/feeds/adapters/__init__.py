@@ -12,11 +12,13 @@ from ..models import AdapterSettings, Document, Entry
 from ..page import selector_error
 from .article import SELECTOR_KEYS as ARTICLE_SELECTOR_KEYS
 from .article import extract_article
+from .feed import SELECTOR_KEYS as FEED_SELECTOR_KEYS
+from .feed import extract_feed
 
 Adapter = Callable[[Document, AdapterSettings], list[Entry]]
 
-ADAPTERS: dict[str, Adapter] = {"article": extract_article}
-SELECTOR_KEYS: dict[str, frozenset[str]] = {"article": ARTICLE_SELECTOR_KEYS}
+ADAPTERS: dict[str, Adapter] = {"article": extract_article, "feed": extract_feed}
+SELECTOR_KEYS: dict[str, frozenset[str]] = {"article": ARTICLE_SELECTOR_KEYS, "feed": FEED_SELECTOR_KEYS}
 NAMES = frozenset(ADAPTERS)
 
 

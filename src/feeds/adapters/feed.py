@@ -1,0 +1,268 @@
+"""The `feed` adapter: the items of an upstream RSS, Atom or JSON Feed.
+
+RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 are read by feedparser, from bytes so that it applies
+the XML encoding rules itself; JSON Feed by `feeds.adapters.jsonfeed`. Both give items in
+feedparser's vocabulary, which `_entry` turns into entries. Dates are read from the raw
+strings with `feeds.dates.parse_date`, not from feedparser's ``*_parsed`` values: those
+misread ``2024/01/02`` and ``2024年1月2日`` and take naive times to be UTC.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import mimetypes
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from html import escape
+from typing import Any
+from xml.sax import SAXParseException
+
+import feedparser
+from lxml import etree, html
+
+from ..dates import parse_date
+from ..models import AdapterSettings, Document, Entry, ExtractionError
+from ..page import element_text, select
+from ..sanitize import lazy_image_url, sanitize_element
+from ..text import fold, shorten, xml_safe
+from ..urls import canonical, is_web_url, resolve
+from .jsonfeed import looks_like_json_feed, read_json_feed
+
+log = logging.getLogger(__name__)
+
+SELECTOR_KEYS: frozenset[str] = frozenset()
+MAX_ITEMS = 1000
+SUMMARY_LENGTH = 200
+TITLE_LENGTH = 80
+_HTML_SNIFF_BYTES = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class _Feed:
+    """A parsed feed of any format, its items in feedparser's vocabulary."""
+
+    version: str
+    base: str
+    """What relative links resolve against."""
+    items: Sequence[Mapping[str, Any]]
+    authors: list[str] = field(default_factory=list)
+    """Feed-level authors that items without their own inherit (Atom, JSON Feed)."""
+
+
+def extract_feed(document: Document, settings: AdapterSettings) -> list[Entry]:
+    """One `item` entry per item of the feed, in feed order, at most MAX_ITEMS."""
+    if not document.body.strip():
+        raise ExtractionError("empty response")
+    if looks_like_json_feed(document.body, document.content_type):
+        feed = _read_json(document)
+    else:
+        feed = _read_xml(document, settings.source)
+    if not feed.items:
+        log.warning("%s: the feed has no items", settings.source)
+    elif len(feed.items) > MAX_ITEMS:
+        log.warning("%s: the feed has %d items, reading the first %d", settings.source, len(feed.items), MAX_ITEMS)
+    return [
+        entry for item in feed.items[:MAX_ITEMS]
+        if (entry := _entry(item, feed, settings, document.fetched_at)) is not None
+    ]
+
+
+def _read_json(document: Document) -> _Feed:
+    parsed = read_json_feed(document.body)
+    return _Feed(
+        version=parsed.version,
+        base=_base(document.url, parsed.home_page_url),
+        items=parsed.items,
+        authors=parsed.authors,
+    )
+
+
+def _read_xml(document: Document, source: str) -> _Feed:
+    headers = {"content-type": document.content_type or "application/xml"}
+    if is_web_url(document.url):
+        # A local file's relative links resolve against the channel link instead (`_base`).
+        headers["content-location"] = document.url
+    # A stream, never bytes or str: feedparser opens a str as a URL or path, and even
+    # bytes as a path ("/etc/passwd"). Its own sanitiser is off; `sanitize_element`
+    # cleans content with the project's allow-list and keeps lazy images readable.
+    parsed = feedparser.parse(io.BytesIO(document.body), response_headers=headers, sanitize_html=False)
+    version = parsed.get("version") or ""
+    problem = _describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None
+    if not parsed.entries and not version:
+        if _looks_like_html(document):
+            raise ExtractionError("expected a feed but got an HTML page")
+        raise ExtractionError(f"not a feed: {problem or 'no RSS, RDF or Atom root element'}")
+    if problem:
+        log.warning("%s: the feed is malformed, reading what can be recovered: %s", source, problem)
+    channel = parsed.feed
+    return _Feed(
+        version=version,
+        base=_base(document.url, channel.get("link")),
+        items=parsed.entries,
+        authors=_names(channel.get("authors")) if version.startswith("atom") else [],
+    )
+
+
+def _entry(item: Mapping[str, Any], feed: _Feed, settings: AdapterSettings, now: datetime) -> Entry | None:
+    link = resolve(feed.base, item.get("link"))
+    if not link:
+        log.warning("%s: feed item %r without an http(s) link skipped", settings.source, _label(item))
+        return None
+    content_html, content = _content(item, feed.base)
+    summary = _summary(item, content)
+    published, updated = _dates(item, feed.version, settings, now)
+    return Entry(
+        id=fold(item.get("id")) or canonical(link),
+        title=_title(item) or shorten(summary, TITLE_LENGTH),
+        link=link,
+        source=settings.source,
+        role="item",
+        summary=summary,
+        content_html=content_html,
+        authors=tuple(_names(item.get("authors")) or feed.authors),
+        published=published,
+        updated=updated or published,
+        categories=_categories(item),
+        image=_image(item, content, feed.base),
+        extra=_extra(item, feed.base),
+    )
+
+
+def _title(item: Mapping[str, Any]) -> str:
+    detail = item.get("title_detail") or {}
+    if "html" in (detail.get("type") or ""):
+        return _html_text(item.get("title"))
+    return fold(item.get("title"))
+
+
+def _content(item: Mapping[str, Any], base: str) -> tuple[str, html.HtmlElement | None]:
+    """The item's content (else its summary) as sanitised HTML, and as a parsed tree."""
+    contents = item.get("content") or ()
+    detail = contents[0] if contents else item.get("summary_detail") or {}
+    value = contents[0].get("value") if contents else item.get("summary")
+    if not value or not value.strip():
+        return "", None
+    if "html" not in (detail.get("type") or "text/html"):
+        value = "".join(f"<p>{escape(p.strip(), quote=False)}</p>" for p in value.split("\n\n") if p.strip())
+    tree = _fragment(value)
+    if tree is None:
+        return "", None
+    own_base = detail.get("base")  # xml:base, when the feed sets one
+    return sanitize_element(tree, own_base if is_web_url(own_base) else base), tree
+
+
+def _summary(item: Mapping[str, Any], content: html.HtmlElement | None) -> str:
+    value = item.get("summary")
+    contents = item.get("content") or ()
+    # feedparser copies content into `summary` when an item has no description of its own.
+    if value and not (contents and value == contents[0].get("value")):
+        detail = item.get("summary_detail") or {}
+        return _html_text(value) if "html" in (detail.get("type") or "text/html") else fold(value)
+    return shorten(_first_paragraph(content), SUMMARY_LENGTH) if content is not None else ""
+
+
+def _dates(
+    item: Mapping[str, Any], version: str, settings: AdapterSettings, now: datetime
+) -> tuple[datetime | None, datetime | None]:
+    def parsed(key: str) -> datetime | None:
+        raw = item.get(key)
+        return parse_date(raw, settings.timezone, now) if isinstance(raw, str) else None
+
+    published = parsed("published") or parsed("created")
+    updated = parsed("updated")
+    # feedparser files RSS's dc:date under `updated`; in RSS 1.0 it is the only date an
+    # item has, and it means publication. Atom's <updated> really is the update time.
+    if published is None and version.startswith("rss"):
+        published = updated
+    return published, updated
+
+
+def _categories(item: Mapping[str, Any]) -> tuple[str, ...]:
+    """Atom's human-readable label where there is one, else the term."""
+    names = (fold(tag.get("label") or tag.get("term")) for tag in item.get("tags") or ())
+    return tuple(dict.fromkeys(name for name in names if name))
+
+
+def _image(item: Mapping[str, Any], content: html.HtmlElement | None, base: str) -> str | None:
+    candidates = [thumb.get("url") for thumb in item.get("media_thumbnail") or ()]
+    candidates += [m.get("url") for m in item.get("media_content") or () if m.get("medium") == "image"]
+    candidates += [e["url"] for e in _enclosures(item, base) if (e["type"] or "").startswith("image/")]
+    for candidate in candidates:
+        if url := resolve(base, candidate):
+            return url
+    for img in select(content, "img") if content is not None else ():
+        if url := lazy_image_url(img, base):
+            return url
+    return None
+
+
+def _extra(item: Mapping[str, Any], base: str) -> dict[str, Any]:
+    media = [e for e in _enclosures(item, base) if not (e["type"] or "").startswith("image/")]
+    return {"enclosures": media} if media else {}
+
+
+def _enclosures(item: Mapping[str, Any], base: str) -> list[dict[str, Any]]:
+    found = []
+    for link in item.get("links") or ():
+        if link.get("rel") != "enclosure" or not (url := resolve(base, link.get("href"))):
+            continue
+        kind = link.get("type") or mimetypes.guess_type(url)[0]
+        found.append({"url": url, "type": kind or None, "length": _length(link.get("length"))})
+    return found
+
+
+def _length(value: Any) -> int | None:
+    if isinstance(value, int):
+        return value if value > 0 else None
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
+def _names(people: Any) -> list[str]:
+    return list(dict.fromkeys(name for person in people or () if (name := fold(person.get("name")))))
+
+
+def _html_text(value: str | None) -> str:
+    tree = _fragment(value or "")
+    return element_text(tree) if tree is not None else ""
+
+
+def _first_paragraph(content: html.HtmlElement) -> str:
+    for paragraph in select(content, "p"):
+        if text := element_text(paragraph):
+            return text
+    return element_text(content)
+
+
+def _fragment(value: str) -> html.HtmlElement | None:
+    """`value` parsed as the children of a <div>; None if lxml cannot read it at all."""
+    try:
+        return html.fragment_fromstring(xml_safe(value), create_parent="div")
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def _base(url: str, feed_link: str | None) -> str:
+    """The fetch URL, or for a local file the site address the feed states."""
+    if is_web_url(url):
+        return url
+    return feed_link if is_web_url(feed_link) else url
+
+
+def _looks_like_html(document: Document) -> bool:
+    head = document.body[:_HTML_SNIFF_BYTES].lower()
+    return "text/html" in document.content_type.lower() or b"<html" in head or b"<!doctype html" in head
+
+
+def _describe(error: BaseException | None) -> str:
+    if error is None:
+        return "unknown problem"
+    if isinstance(error, SAXParseException):
+        return f"{error.getMessage()} at line {error.getLineNumber()}, column {error.getColumnNumber()}"
+    return str(error) or type(error).__name__
+
+
+def _label(item: Mapping[str, Any]) -> str:
+    return shorten(fold(item.get("title")) or fold(item.get("id")) or "untitled", 80)

@@ -1,0 +1,124 @@
+"""What a build remembers about fetching each source: validators, schedule, failures.
+
+This state is a cache, unlike the history store: losing it costs one unconditional
+fetch of every source, never an entry. It lives in `cache/sources.json` beside the
+history so a scheduled job can keep it in a cache rather than commit it, since it
+changes on every run.
+
+Validators are only trusted for the exact history they were saved with: if the history
+file of a source differs (say the job's commit of it failed), a 304 could otherwise hide
+entries that were never stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from .fetch import Validators
+from .publish import write_if_changed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    location: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    history_digest: str | None = None
+    last_attempt: datetime | None = None
+    last_success: datetime | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    failing_since: datetime | None = None
+
+    def validators(self, location: str, history_digest: str | None) -> Validators | None:
+        if location != self.location or history_digest != self.history_digest:
+            return None
+        if not (self.etag or self.last_modified):
+            return None
+        return Validators(etag=self.etag, last_modified=self.last_modified)
+
+    def is_due(self, refresh: timedelta | None, now: datetime) -> bool:
+        return refresh is None or self.last_attempt is None or now >= self.last_attempt + refresh
+
+    def succeeded(
+        self, now: datetime, location: str, validators: Validators | None, history_digest: str, news: bool
+    ) -> SourceState:
+        """After a successful fetch. `last_success` moves only when the source gave news
+        or recovered, so that reports built from it stay byte-identical while nothing
+        changes; `last_attempt` always moves, and drives the schedule."""
+        moved = news or self.last_success is None or self.failing_since is not None
+        return replace(
+            self,
+            location=location,
+            etag=validators.etag if validators else None,
+            last_modified=validators.last_modified if validators else None,
+            history_digest=history_digest,
+            last_attempt=now,
+            last_success=now if moved else self.last_success,
+            last_error=None,
+            consecutive_failures=0,
+            failing_since=None,
+        )
+
+    def failed(self, now: datetime, error: str) -> SourceState:
+        return replace(
+            self,
+            last_attempt=now,
+            last_error=error,
+            consecutive_failures=self.consecutive_failures + 1,
+            failing_since=self.failing_since or now,
+        )
+
+
+@dataclass(slots=True)
+class SourceStates:
+    path: Path
+    states: dict[str, SourceState] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> SourceStates:
+        states = cls(path)
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            states.states = {name: _from_json(value) for name, value in raw.items()}
+        except FileNotFoundError:
+            pass
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            log.warning("fetch cache %s ignored (every source is fetched in full): %s", path, error)
+        return states
+
+    def get(self, name: str) -> SourceState:
+        return self.states.get(name, SourceState())
+
+    def set(self, name: str, state: SourceState) -> None:
+        self.states[name] = state
+
+    def save(self) -> None:
+        data = {name: _to_json(state) for name, state in sorted(self.states.items())}
+        write_if_changed(self.path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode())
+
+
+_DATES = ("last_attempt", "last_success", "failing_since")
+
+
+def _to_json(state: SourceState) -> dict[str, Any]:
+    data = asdict(state)
+    for name in _DATES:
+        data[name] = data[name].isoformat() if data[name] else None
+    return data
+
+
+def _from_json(data: dict[str, Any]) -> SourceState:
+    known = {name: data.get(name) for name in SourceState.__dataclass_fields__}
+    for name in _DATES:
+        known[name] = datetime.fromisoformat(known[name]) if known[name] else None
+    known["consecutive_failures"] = int(known["consecutive_failures"] or 0)
+    known["location"] = known["location"] or ""
+    return SourceState(**known)

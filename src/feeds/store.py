@@ -1,0 +1,208 @@
+"""The history store: every entry ever seen, keyed by id, kept as sorted JSON text.
+
+One file per source under `entries/`, each a list of records sorted by id with sorted
+keys, so the store diffs well and a scheduled job can commit it. A file changes only when
+one of its entries really changed; fetching the same page again writes nothing.
+
+Merging rules, applied when an id is seen again:
+- `first_seen` never moves.
+- A richer observation (the page's own article over a related-block stub) replaces the
+  fields, its date included; an equal one refreshes them but keeps the first date seen
+  (a relative date like 3小时前 resolved at first sight stays as it was); a poorer one
+  only fills fields that are still empty.
+- `updated` moves only when the content hash changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .models import Entry
+from .publish import write_if_changed
+from .slugs import slugify
+
+log = logging.getLogger(__name__)
+
+ROLE_RANK = {"main": 0, "item": 0, "related": 1}
+_HASHED_FIELDS = ("title", "link", "summary", "content_html", "authors", "categories", "image")
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    entry: Entry
+    first_seen: datetime
+    content_hash: str
+
+    @property
+    def date(self) -> datetime:
+        """The effective date: the published date, or when the entry was first seen."""
+        return self.entry.published or self.first_seen
+
+
+def content_hash(entry: Entry) -> str:
+    data = {name: getattr(entry, name) for name in _HASHED_FIELDS}
+    encoded = json.dumps(data, ensure_ascii=False, sort_keys=True, default=list)
+    return hashlib.sha256(encoded.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def source_filename(source: str) -> str:
+    """A file name for a source's records: readable, and distinct for distinct names."""
+    digest = hashlib.sha1(source.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{slugify(source)}-{digest}.json"
+
+
+class History:
+    """Every entry seen, loaded from and saved to `directory`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._records: dict[str, Record] = {}
+        self._ids_by_source: dict[str, set[str]] = {}
+        self._dirty_sources: set[str] = set()
+
+    @classmethod
+    def load(cls, directory: Path) -> History:
+        history = cls(directory)
+        if not directory.is_dir():
+            return history
+        for path in sorted(directory.glob("*.json")):
+            try:
+                rows = json.loads(path.read_text("utf-8"))
+                records = [_record_from_json(row) for row in rows]
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                # A hand-edited or foreign file must not stop the build; its entries
+                # come back the next time their source is fetched.
+                log.warning("history file %s ignored: %s", path, error)
+                continue
+            for record in records:
+                history._put(record)
+        return history
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def get(self, entry_id: str) -> Record | None:
+        return self._records.get(entry_id)
+
+    def record(self, entries: Iterable[Entry], seen_at: datetime) -> tuple[int, int]:
+        """Merge a fetch's entries in; return how many were new and how many changed."""
+        new = changed = 0
+        for entry in entries:
+            old = self._records.get(entry.id)
+            if old is None:
+                self._put(Record(entry, seen_at, content_hash(entry)))
+                self._dirty_sources.add(entry.source)
+                new += 1
+                continue
+            merged = _merge(old, entry, seen_at)
+            if merged is not old:
+                self._dirty_sources.update({old.entry.source, merged.entry.source})
+                self._put(merged)
+                changed += 1
+        return new, changed
+
+    def _put(self, record: Record) -> None:
+        entry_id, source = record.entry.id, record.entry.source
+        old = self._records.get(entry_id)
+        if old is not None and old.entry.source != source:
+            self._ids_by_source[old.entry.source].discard(entry_id)
+        self._records[entry_id] = record
+        self._ids_by_source.setdefault(source, set()).add(entry_id)
+
+    def entries(self, sources: Iterable[str] | None = None) -> list[Entry]:
+        """Stored entries, of `sources` only if given."""
+        names = self._ids_by_source if sources is None else sources
+        return [self._records[i].entry for name in names for i in sorted(self._ids_by_source.get(name, ()))]
+
+    def count(self, source: str) -> int:
+        return len(self._ids_by_source.get(source, ()))
+
+    def digest(self, source: str) -> str:
+        """A fingerprint of a source's records, equal to that of its file once saved."""
+        return hashlib.sha256(self._serialise(source)).hexdigest()
+
+    def save(self) -> list[Path]:
+        """Write the files of the sources whose records changed; return those rewritten."""
+        written: list[Path] = []
+        for source in sorted(self._dirty_sources):
+            path = self.directory / source_filename(source)
+            if write_if_changed(path, self._serialise(source)):
+                written.append(path)
+        self._dirty_sources.clear()
+        return written
+
+    def _serialise(self, source: str) -> bytes:
+        rows = [_record_to_json(self._records[i]) for i in sorted(self._ids_by_source.get(source, ()))]
+        text = json.dumps(rows, ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _merge(old: Record, new: Entry, seen_at: datetime) -> Record:
+    current = old.entry
+    if ROLE_RANK[new.role] < ROLE_RANK[current.role]:
+        merged = dataclasses.replace(new, published=new.published or current.published)
+    elif ROLE_RANK[new.role] == ROLE_RANK[current.role]:
+        merged = dataclasses.replace(new, published=current.published or new.published)
+    else:
+        merged = _fill_missing(current, new)
+    digest = content_hash(merged)
+    if digest == old.content_hash and merged.published == current.published:
+        return old
+    if digest == old.content_hash:
+        return Record(dataclasses.replace(merged, updated=current.updated), old.first_seen, digest)
+    previous = current.updated or old.first_seen
+    updated = merged.updated if merged.updated and merged.updated > previous else seen_at
+    return Record(dataclasses.replace(merged, updated=max(updated, previous)), old.first_seen, digest)
+
+
+def _fill_missing(current: Entry, other: Entry) -> Entry:
+    return dataclasses.replace(
+        current,
+        summary=current.summary or other.summary,
+        content_html=current.content_html or other.content_html,
+        authors=current.authors or other.authors,
+        categories=current.categories or other.categories,
+        image=current.image or other.image,
+        published=current.published or other.published,
+    )
+
+
+def _record_to_json(record: Record) -> dict[str, Any]:
+    row = record.entry.to_json()
+    row["first_seen"] = record.first_seen.isoformat()
+    row["hash"] = record.content_hash
+    return row
+
+
+def _record_from_json(row: dict[str, Any]) -> Record:
+    def when(name: str) -> datetime | None:
+        value = row.get(name)
+        return datetime.fromisoformat(value) if value else None
+
+    entry = Entry(
+        id=row["id"],
+        title=row["title"],
+        link=row["link"],
+        source=row["source"],
+        role=row["role"],
+        summary=row.get("summary", ""),
+        content_html=row.get("content_html", ""),
+        authors=tuple(row.get("authors", ())),
+        published=when("published"),
+        updated=when("updated"),
+        categories=tuple(row.get("categories", ())),
+        image=row.get("image"),
+        extra=dict(row.get("extra", {})),
+    )
+    first_seen = when("first_seen")
+    if first_seen is None or entry.role not in ROLE_RANK:
+        raise ValueError(f"record {entry.id!r} lacks first_seen or has an unknown role")
+    return Record(entry, first_seen, row.get("hash") or content_hash(entry))
