@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,10 @@ class Route:
     body: bytes
     status: int = 200
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
+    etag: str | None = None
+    """When set, sent as ETag, and a matching If-None-Match gets 304."""
+    delay: float = 0.0
+    """Seconds to wait before answering."""
 
 
 class LocalServer:
@@ -37,7 +42,15 @@ class LocalServer:
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 route = server.routes.get(self.path, Route(b"not found", 404, {"Content-Type": "text/plain"}))
+                time.sleep(route.delay)
+                if route.etag and self.headers.get("If-None-Match") == route.etag:
+                    self.send_response(304)
+                    self.send_header("ETag", route.etag)
+                    self.end_headers()
+                    return
                 self.send_response(route.status)
+                if route.etag:
+                    self.send_header("ETag", route.etag)
                 for name, value in route.headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(route.body)))
@@ -59,9 +72,16 @@ class LocalServer:
     def url(self, path: str) -> str:
         return self.base + path
 
-    def add(self, path: str, body: bytes, status: int = 200, content_type: str = "text/html; charset=utf-8") -> str:
-        self.routes[path] = Route(body, status, {"Content-Type": content_type})
+    def add(
+        self, path: str, body: bytes, status: int = 200,
+        content_type: str = "text/html; charset=utf-8", etag: str | None = None, delay: float = 0.0,
+    ) -> str:
+        self.routes[path] = Route(body, status, {"Content-Type": content_type}, etag, delay)
         return self.url(path)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        """The headers of every request made for `path`."""
+        return [headers for requested, headers in self.requests if requested == path]
 
 
 @pytest.fixture

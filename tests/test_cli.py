@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -116,7 +117,14 @@ def test_when_every_source_fails_the_previous_output_stays(server: LocalServer, 
     result = run_cli("build", "--config", str(config))
     assert result.returncode == 1
     assert "every source failed" in result.stderr
-    assert {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()} == published
+    now = {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()}
+    assert {n: b for n, b in now.items() if n != "status.json"} == {n: b for n, b in published.items() if n != "status.json"}
+    assert json.loads(now["status.json"])["sources"]["flaky"]["consecutive_failures"] == 1
+
+    # Even with the history gone, a build that reads nothing never empties the feeds.
+    shutil.rmtree(tmp_path / "state")
+    assert run_cli("build", "--config", str(config)).returncode == 1
+    assert {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()} == now
 
 
 @pytest.mark.parametrize(

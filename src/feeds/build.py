@@ -127,8 +127,8 @@ async def build_async(
         history.save()
         states.save()
         report = BuildReport(sources=results, files=[], changed=[])
-        if report.all_failed:
-            return report  # publishing now would only repeat what is already published
+        if report.all_failed and not len(history):
+            return report  # a cold start with nothing read: keep whatever was published before
         entries = history.entries(source.name for source in config.sources)
         entries += _notices(config, states, now)
         report.files, report.changed = _publish(config, entries, output, report)

@@ -96,7 +96,7 @@ def _run_build(args: argparse.Namespace) -> int:
         print_report(report)
     _print_failures(report)
     if report.all_failed:
-        print("error: every source failed; previous output left as it was", file=sys.stderr)
+        print("error: every source failed; the feeds keep their earlier entries", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
 

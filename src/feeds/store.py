@@ -154,9 +154,10 @@ def _merge(old: Record, new: Entry, seen_at: datetime) -> Record:
     else:
         merged = _fill_missing(current, new)
     digest = content_hash(merged)
-    if digest == old.content_hash and merged.published == current.published:
-        return old
     if digest == old.content_hash:
+        same = (merged.published, merged.role, merged.source) == (current.published, current.role, current.source)
+        if same:
+            return old
         return Record(dataclasses.replace(merged, updated=current.updated), old.first_seen, digest)
     previous = current.updated or old.first_seen
     updated = merged.updated if merged.updated and merged.updated > previous else seen_at

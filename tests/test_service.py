@@ -1,0 +1,253 @@
+"""Builds over time against a real local server: history, schedule, failures, notices."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+from feeds.build import BuildReport, build
+from feeds.config import load_config
+from feeds.locking import StateLock
+
+from .conftest import REPO, LocalServer, run_cli
+from .pages import article_page
+
+T0 = datetime(2025, 5, 6, 4, 0, tzinfo=timezone.utc)
+
+
+class Site:
+    """A config in a temporary directory whose sources are pages on the local server."""
+
+    def __init__(self, tmp_path: Path, server: LocalServer, site_extra: str = "") -> None:
+        self.dir, self.server = tmp_path, server
+        self.site_extra = site_extra
+        self.sources: list[str] = []
+
+    def source(self, name: str, path: str, extra: str = "") -> str:
+        self.sources.append(f'[[sources]]\nname = "{name}"\nurl = "{self.server.url(path)}"\n{extra}\n')
+        return self.server.url(path)
+
+    def build(self, now: datetime, force: bool = False) -> BuildReport:
+        config = self.dir / "config.toml"
+        config.write_text(
+            '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
+            f'{self.site_extra}\n[fetch]\nretries = 0\nbackoff = 0.01\n\n' + "\n".join(self.sources),
+            encoding="utf-8",
+        )
+        return build(load_config(config), now=now, force=force)
+
+    def feed(self, slug: str = "all") -> feedparser.FeedParserDict:
+        return feedparser.parse((self.dir / "output" / f"{slug}.atom.xml").read_bytes())
+
+    def ids(self, slug: str = "all") -> set[str]:
+        return {entry.id for entry in self.feed(slug).entries}
+
+    def status(self) -> dict:
+        return json.loads((self.dir / "output" / "status.json").read_text("utf-8"))["sources"]
+
+
+@pytest.fixture
+def site(tmp_path: Path, server: LocalServer) -> Site:
+    return Site(tmp_path, server)
+
+
+def test_conditional_get_304_keeps_the_entries(site: Site, server: LocalServer) -> None:
+    url = site.source("a", "/a.html")
+    server.add("/a.html", article_page(url, "Story A", related=[("/r1.html", "Related 1", "2025-05-05 10:00")]), etag='"v1"')
+    first = site.build(T0)
+    assert first.sources[0].outcome == "new"
+    before = {p.name: p.read_bytes() for p in (site.dir / "output").iterdir()}
+
+    second = site.build(T0 + timedelta(hours=1))
+    assert second.sources[0].outcome == "not_modified"
+    assert server.hits("/a.html")[-1]["if-none-match"] == '"v1"'
+    assert second.changed == []
+    assert {p.name: p.read_bytes() for p in (site.dir / "output").iterdir()} == before
+    assert site.ids() == {url, server.url("/r1.html")}
+
+
+def test_a_failing_source_keeps_its_entries_and_recovers(site: Site, server: LocalServer) -> None:
+    url = site.source("flaky", "/f.html")
+    steady = site.source("steady", "/s.html")
+    page = article_page(url, "Flaky story")
+    server.add("/f.html", page)
+    server.add("/s.html", article_page(steady, "Steady story"))
+    site.build(T0)
+    assert site.ids() == {url, steady}
+
+    server.add("/f.html", b"down", status=500, content_type="text/plain")
+    report = site.build(T0 + timedelta(hours=1))
+    assert [s.name for s in report.failed] == ["flaky"] and not report.all_failed
+    assert site.ids() == {url, steady}
+    status = site.status()["flaky"]
+    assert status["status"] == "failing"
+    assert status["consecutive_failures"] == 1
+    assert "HTTP 500" in status["last_error"]
+    assert status["entries"] == 1
+    assert status["failing_since"] == (T0 + timedelta(hours=1)).isoformat()
+
+    server.add("/f.html", b"gone", status=404, content_type="text/plain")
+    site.build(T0 + timedelta(hours=2))
+    assert site.status()["flaky"]["consecutive_failures"] == 2
+    assert site.ids() == {url, steady}
+
+    server.add("/f.html", page)
+    site.build(T0 + timedelta(hours=3))
+    status = site.status()["flaky"]
+    assert status == {
+        "adapter": "article", "status": "ok", "entries": 1, "last_error": None,
+        "consecutive_failures": 0, "failing_since": None, "last_success": (T0 + timedelta(hours=3)).isoformat(),
+    }
+
+
+@pytest.mark.parametrize("body", [b"", b"\x00\x01\x02 garbage", b"<html><body><p>no title</p></body></html>"])
+def test_garbage_and_empty_extractions_are_failures(site: Site, server: LocalServer, body: bytes) -> None:
+    good = site.source("good", "/g.html")
+    site.source("bad", "/bad.html")
+    server.add("/g.html", article_page(good, "Good"))
+    server.add("/bad.html", body)
+    report = site.build(T0)
+    assert [s.name for s in report.failed] == ["bad"]
+    assert site.ids() == {good}
+
+
+def test_entries_stay_after_they_leave_the_page(site: Site, server: LocalServer) -> None:
+    url = site.source("a", "/a.html")
+    server.add("/a.html", article_page(url, "A", related=[("/1.html", "One", "2025-05-05 10:00"), ("/2.html", "Two", "2025-05-05 11:00")]))
+    site.build(T0)
+    server.add("/a.html", article_page(url, "A", related=[("/3.html", "Three", "2025-05-06 10:00")]))
+    site.build(T0 + timedelta(hours=1))
+    assert site.ids() == {url, *(server.url(f"/{n}.html") for n in (1, 2, 3))}
+
+
+def test_a_feed_keeps_its_newest_max_entries(tmp_path: Path, server: LocalServer) -> None:
+    site = Site(tmp_path, server, site_extra="max_entries = 2")
+    url = site.source("a", "/a.html")
+    server.add("/a.html", article_page(url, "A", date="2025-05-01 00:00", related=[("/1.html", "One", "2025-05-05 10:00"), ("/2.html", "Two", "2025-05-03 11:00")]))
+    site.build(T0)
+    server.add("/a.html", article_page(url, "A", date="2025-05-01 00:00", related=[("/3.html", "Three", "2025-05-04 10:00")]))
+    site.build(T0 + timedelta(hours=1))
+    assert [e.id for e in site.feed().entries] == [server.url("/1.html"), server.url("/3.html")]
+
+
+def test_relative_dates_are_frozen_at_first_sight(site: Site, server: LocalServer) -> None:
+    url = site.source("a", "/a.html")
+    server.add("/a.html", article_page(url, "A", related=[("/new.html", "Fresh", "3小时前")]))
+    site.build(T0)
+    site.build(T0 + timedelta(hours=5))
+    [fresh] = [e for e in site.feed().entries if e.id.endswith("/new.html")]
+    assert fresh.published == (T0 - timedelta(hours=3)).astimezone(timezone(timedelta(hours=8))).isoformat()
+
+
+def test_sources_are_fetched_only_when_due_unless_forced(site: Site, server: LocalServer) -> None:
+    url = site.source("slow", "/a.html", 'refresh = "6h"')
+    server.add("/a.html", article_page(url, "A"))
+    site.build(T0)
+    assert len(server.hits("/a.html")) == 1
+    report = site.build(T0 + timedelta(hours=1))
+    assert report.sources[0].outcome == "skipped" and len(server.hits("/a.html")) == 1
+    assert site.ids() == {url}
+    site.build(T0 + timedelta(hours=1), force=True)
+    assert len(server.hits("/a.html")) == 2
+    site.build(T0 + timedelta(hours=7, minutes=1))
+    assert len(server.hits("/a.html")) == 3
+
+
+def test_failure_notice_appears_after_the_configured_time_and_leaves_on_recovery(tmp_path: Path, server: LocalServer) -> None:
+    site = Site(tmp_path, server, site_extra='failure_notice_after = "2h"')
+    url = site.source("a", "/a.html")
+    page = article_page(url, "A")
+    server.add("/a.html", page)
+    site.build(T0)
+    server.add("/a.html", b"", status=503, content_type="text/plain")
+    site.build(T0 + timedelta(hours=1))
+    site.build(T0 + timedelta(hours=2))
+    assert site.ids() == {url}
+
+    site.build(T0 + timedelta(hours=3, minutes=1))
+    notices = [e for e in site.feed().entries if e.id.startswith("urn:feeds:failure:")]
+    assert len(notices) == 1
+    first_id = notices[0].id
+    assert first_id == f"urn:feeds:failure:a:{(T0 + timedelta(hours=1)).isoformat()}"
+    assert "is failing" in notices[0].title
+    site.build(T0 + timedelta(hours=5))
+    assert [e.id for e in site.feed().entries if e.id.startswith("urn:")] == [first_id]
+
+    server.add("/a.html", page)
+    site.build(T0 + timedelta(hours=6))
+    assert site.ids() == {url}
+
+
+def test_a_second_build_on_the_same_state_exits_with_a_clear_message(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    with StateLock(state):
+        result = run_cli("build", "--state", str(state), "--output", str(tmp_path / "out"))
+    assert result.returncode == 1
+    assert "another build is running" in result.stderr and str(os.getpid()) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_cli("build", "--state", str(state), "--output", str(tmp_path / "out")).returncode == 0
+
+
+def test_build_json_and_quiet(tmp_path: Path) -> None:
+    state, out = str(tmp_path / "state"), str(tmp_path / "out")
+    quiet = run_cli("build", "--state", state, "--output", out, "--quiet", check=True)
+    assert quiet.stdout == "" and quiet.stderr == ""
+    report = json.loads(run_cli("build", "--state", state, "--output", out, "--json", check=True).stdout)
+    assert report["sources"]["camerich"]["outcome"] == "not_modified"
+    assert report["sources"]["camerich"]["entries"] == 6
+
+
+def _check_complete(directory: Path) -> None:
+    """Every file present parses: nothing was left half-written."""
+    for path in directory.rglob("*"):
+        if path.is_dir() or path.name == ".lock":
+            continue
+        assert not path.name.endswith(".tmp") or path.name.startswith("."), path
+        if path.suffix == ".xml":
+            etree.parse(str(path))
+        elif path.suffix == ".json":
+            json.loads(path.read_text("utf-8"))
+
+
+def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tmp_path: Path, server: LocalServer) -> None:
+    sources = []
+    for n in range(12):
+        url = server.add(f"/p{n}.html", b"", delay=0.05)
+        server.add(f"/p{n}.html", article_page(url, f"Story {n}", related=[(f"/r{n}.html", f"Related {n}", "2025-05-05 10:00")]), delay=0.05)
+        sources.append(f'[[sources]]\nname = "s{n}"\nurl = "{url}"\n')
+    config = tmp_path / "config.toml"
+    config.write_text('[site]\nbase_url = "https://feeds.example.org/"\n[fetch]\nconcurrency = 2\n\n' + "\n".join(sources))
+    now = "2025-05-06T04:00:00+00:00"
+
+    reference = run_cli("build", "--config", str(config), "--state", str(tmp_path / "ref-state"), "--output", str(tmp_path / "ref"), "--now", now)
+    assert reference.returncode == 0, reference.stderr
+    expected = {p.name: p.read_bytes() for p in (tmp_path / "ref").iterdir()}
+
+    rng = random.Random(7)
+    state, out = tmp_path / "state", tmp_path / "out"
+    for _ in range(6):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "feeds", "build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force"],
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.3, 1.2))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        _check_complete(state)
+        if out.exists():
+            _check_complete(out)
+
+    final = run_cli("build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force")
+    assert final.returncode == 0, final.stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == expected
