@@ -117,6 +117,8 @@ def test_save_and_load_round_trip_as_sorted_json(tmp_path: Path) -> None:
         assert record.entry == dataclasses.replace(original)
         assert record.first_seen == T0
     assert loaded.digest("a") == history.digest("a")
+    history.record([entry("https://x.cn/4.html")], T0)
+    assert history.digest("a") != loaded.digest("a")
 
 
 def test_ownership_moves_between_source_files(tmp_path: Path) -> None:

@@ -9,13 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 from lxml import etree, html
-from lxml.cssselect import CSSSelector
-from cssselect import SelectorError
 
+from .css import select, select_first
 from .decode import decode_html
 from .models import Document, ExtractionError
 from .text import fold, unescape_fold, xml_safe
@@ -27,34 +26,6 @@ ARTICLE_TYPES = frozenset(
      "LiveBlogPosting", "WebPage"}
 )
 _PARSER = html.HTMLParser(remove_comments=True, remove_pis=True)
-
-
-@lru_cache(maxsize=512)
-def compile_selector(selector: str) -> CSSSelector:
-    """A compiled CSS selector; raises `SelectorError` (a ValueError) when invalid."""
-    return CSSSelector(selector, translator="html")
-
-
-def selector_error(selector: str) -> str | None:
-    """Why `selector` is not valid CSS, or None when it is."""
-    try:
-        compile_selector(selector)
-    except (SelectorError, ValueError, etree.XPathError) as error:
-        return f"invalid CSS selector {selector!r}: {error}"
-    return None
-
-
-def select(root: html.HtmlElement, selector: str) -> list[html.HtmlElement]:
-    return compile_selector(selector)(root)
-
-
-def select_first(root: html.HtmlElement, *selectors: str) -> html.HtmlElement | None:
-    """The first element matched by the first selector that matches anything."""
-    for selector in selectors:
-        found = select(root, selector)
-        if found:
-            return found[0]
-    return None
 
 
 _VISIBLE_TEXT = etree.XPath(

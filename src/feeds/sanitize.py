@@ -14,6 +14,7 @@ from html import escape
 import nh3
 from lxml import etree, html
 
+from .css import select
 from .text import xml_safe
 from .urls import is_web_url, resolve
 
@@ -62,6 +63,8 @@ def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
     return value
 
 
+_CHROME = ", ".join(CHROME_SELECTORS)
+
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
     clean_content_tags=set(DROPPED_WITH_CONTENT),
@@ -87,7 +90,7 @@ def lazy_image_url(img: html.HtmlElement, base: str) -> str | None:
 def sanitize_element(element: html.HtmlElement, base: str) -> str:
     """The inner HTML of `element`, cleaned for publishing, URLs absolute against `base`."""
     tree = copy.deepcopy(element)
-    _remove(tree.cssselect(", ".join(CHROME_SELECTORS)))
+    _remove(select(tree, _CHROME))
     for node in tree.iter():
         # Source indentation between blocks is noise in a feed reader's view source.
         if node.tail is not None and not node.tail.strip():

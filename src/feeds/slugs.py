@@ -24,9 +24,12 @@ def slugify(name: str) -> str:
     Never empty, never containing '/' or '..'; a name with nothing to transliterate
     (only emoji, say) gets a short hash of itself.
     """
-    from pypinyin import lazy_pinyin  # loads large dictionaries: only when a slug is needed
+    if name.isascii():
+        latin = name
+    else:
+        from pypinyin import lazy_pinyin  # loads large dictionaries: only when needed
 
-    latin = "".join(lazy_pinyin(name))
+        latin = "".join(lazy_pinyin(name))
     ascii_text = unicodedata.normalize("NFKD", latin).encode("ascii", "ignore").decode()
     slug = _NOT_SLUG.sub("-", ascii_text.lower()).strip("-")[:MAX_SLUG_LENGTH].strip("-")
     if not slug:

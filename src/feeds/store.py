@@ -126,8 +126,17 @@ class History:
         return len(self._ids_by_source.get(source, ()))
 
     def digest(self, source: str) -> str:
-        """A fingerprint of a source's records, equal to that of its file once saved."""
-        return hashlib.sha256(self._serialise(source)).hexdigest()
+        """A fingerprint of a source's records: it changes whenever they do."""
+        fingerprint = hashlib.sha256()
+        for entry_id in sorted(self._ids_by_source.get(source, ())):
+            record = self._records[entry_id]
+            entry = record.entry
+            fingerprint.update(
+                f"{entry_id}\0{record.content_hash}\0{entry.role}\0{entry.published}\0{entry.updated}\0".encode(
+                    "utf-8", "surrogatepass"
+                )
+            )
+        return fingerprint.hexdigest()
 
     def save(self) -> list[Path]:
         """Write the files of the sources whose records changed; return those rewritten."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..models import AdapterSettings, Document, Entry
-from ..page import selector_error
+from ..css import selector_error
 from .article import SELECTOR_KEYS as ARTICLE_SELECTOR_KEYS
 from .article import extract_article
 from .feed import SELECTOR_KEYS as FEED_SELECTOR_KEYS

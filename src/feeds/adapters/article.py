@@ -14,7 +14,8 @@ from lxml import html
 
 from ..dates import parse_count, parse_date
 from ..models import AdapterSettings, Document, Entry, ExtractionError
-from ..page import Page, element_text, ld_names, ld_text, ld_url, select, select_first
+from ..css import select, select_first
+from ..page import Page, element_text, ld_names, ld_text, ld_url
 from ..sanitize import lazy_image_url, sanitize_element
 from ..text import fold, shorten
 from ..urls import canonical

@@ -14,11 +14,12 @@ import re
 from collections.abc import Iterator
 from datetime import datetime
 
-from lxml import html
+from lxml import etree, html
 
 from ..dates import parse_count, parse_date
 from ..models import AdapterSettings, Entry, ExtractionError
-from ..page import Page, element_text, select, select_first
+from ..css import select, select_first
+from ..page import Page, element_text
 from ..sanitize import lazy_image_url, text_to_html
 from ..urls import canonical
 
@@ -30,12 +31,14 @@ RELATED_SELECTOR_KEYS = frozenset(
 )
 MAX_ITEMS = 50
 
-# Containers printed by themes and related-post plugins; their items are li or children.
-KNOWN_BLOCKS = (
-    ".entry-related", ".jp-relatedposts-items", ".yarpp-related", ".crp_related",
-    ".related-posts", ".related_posts", ".wp-block-jetpack-related-posts", ".post-related",
-    ".related-articles", ".relatedPosts",
+# Classes of the containers themes and related-post plugins print; items are li or children.
+KNOWN_BLOCK_CLASSES = frozenset(
+    {"entry-related", "jp-relatedposts-items", "yarpp-related", "crp_related", "related-posts",
+     "related_posts", "wp-block-jetpack-related-posts", "post-related", "related-articles",
+     "relatedPosts"}
 )
+# One pass over classed elements is several times cheaper than a selector per class.
+_CLASSED = etree.XPath("//*[@class]")
 RELATED_HEADING = re.compile(
     r"^(相关(推荐|文章|阅读|新闻|资讯|报道|内容|链接|稿件)|延伸阅读|推荐阅读|猜你喜欢|"
     r"你(可能|也许)(还)?(会)?(喜欢|感兴趣)|"
@@ -83,8 +86,9 @@ def _items(page: Page, settings: AdapterSettings) -> list[html.HtmlElement]:
 
 
 def _candidate_item_lists(tree: html.HtmlElement) -> Iterator[list[html.HtmlElement]]:
-    for block in select(tree, ", ".join(KNOWN_BLOCKS)):
-        yield _block_items(block)
+    for block in _CLASSED(tree):
+        if KNOWN_BLOCK_CLASSES.intersection(block.get("class", "").split()):
+            yield _block_items(block)
     for heading in select(tree, _HEADING_TAGS):
         if _is_related_heading(heading):
             yield _items_after(heading)

@@ -1,0 +1,202 @@
+"""Benchmark a build against a local source farm, side by side with a sequential baseline.
+
+    python benchmarks/build_benchmark.py [--pages 500] [--feeds 200] [--latency 0.05]
+
+The farm serves N article pages (the seed page, each with its own URLs and related
+block) and M RSS feeds, all with ETags, from 20 loopback addresses (127.0.0.1-20) so the
+per-host limit behaves as it would across real sites; every response waits `latency`.
+Measured in one run:
+
+- cold build: `python -m feeds build` with an empty state;
+- warm rebuild: the same again with nothing changed (every source answers 304);
+- sequential baseline: one source at a time, fetch then parse, in one process;
+- peak RSS of the build and its worker processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import multiprocessing
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "feeds" / "samples" / "camerich-1639.html"
+HOSTS = [f"127.0.0.{n}" for n in range(1, 21)]
+
+
+def page_body(n: int) -> bytes:
+    """The seed page as page n: its own address, title and related links."""
+    html = SEED.read_text("utf-8")
+    html = html.replace("/archives/1639.html", f"/archives/{100000 + n}.html")
+    html = re.sub(r"/archives/(16\d\d)\.html", lambda m: f"/archives/{m.group(1)}{n}.html", html)
+    html = html.replace("竞逐数字高地", f"竞逐数字高地{n}")
+    return html.encode("utf-8")
+
+
+def feed_body(n: int) -> bytes:
+    items = "".join(
+        f"<item><title>Feed {n} item {i}</title><link>https://feed{n}.example.org/{i}.html</link>"
+        f"<guid>https://feed{n}.example.org/{i}.html</guid>"
+        f"<pubDate>{format_datetime(datetime(2025, 5, 1 + i % 28, 8, tzinfo=timezone.utc))}</pubDate>"
+        f"<description>&lt;p&gt;Item {i} of feed {n}, with a paragraph of text.&lt;/p&gt;</description></item>"
+        for i in range(20)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Feed {n}</title>'
+        f"<link>https://feed{n}.example.org/</link><description>d</description>{items}</channel></rss>"
+    ).encode()
+
+
+def serve_farm(pages: int, feeds: int, latency: float, port: int, ready: multiprocessing.synchronize.Event) -> None:
+    bodies: dict[str, tuple[bytes, str, str]] = {}
+    for n in range(pages):
+        body = page_body(n)
+        bodies[f"/page/{n}.html"] = (body, "text/html; charset=utf-8", f'"{hashlib.md5(body).hexdigest()}"')
+    for n in range(feeds):
+        body = feed_body(n)
+        bodies[f"/feed/{n}.xml"] = (body, "application/rss+xml", f'"{hashlib.md5(body).hexdigest()}"')
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:  # noqa: N802
+            time.sleep(latency)
+            body, kind, etag = bodies.get(self.path, (b"", "text/plain", ""))
+            if not etag:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+            elif self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", kind)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if etag and self.headers.get("If-None-Match") != etag:
+                self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    servers = []
+    for host in HOSTS:
+        server = ThreadingHTTPServer((host, port), Handler)
+        server.daemon_threads = True
+        servers.append(server)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    ready.set()
+    threading.Event().wait()
+
+
+def source_urls(pages: int, feeds: int, port: int) -> list[tuple[str, str]]:
+    urls = [(f"http://{HOSTS[n % len(HOSTS)]}:{port}/page/{n}.html", "article") for n in range(pages)]
+    urls += [(f"http://{HOSTS[n % len(HOSTS)]}:{port}/feed/{n}.xml", "feed") for n in range(feeds)]
+    return urls
+
+
+def write_config(directory: Path, urls: list[tuple[str, str]]) -> Path:
+    lines = [
+        '[site]\ntitle = "bench"\nbase_url = "https://bench.example.org/"\ntimezone = "Asia/Shanghai"\n',
+        "[fetch]\nconcurrency = 48\nper_host = 4\ntimeout = 30\n",
+    ]
+    for index, (url, adapter) in enumerate(urls):
+        lines.append(f'[[sources]]\nname = "s{index}"\nurl = "{url}"\nadapter = "{adapter}"\n')
+    config = directory / "config.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    return config
+
+
+def timed_build(config: Path, state: Path, output: Path) -> tuple[float, float]:
+    """Seconds for one `feeds build`, and the peak RSS (MB) of it and its workers."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "--config", str(config), "--state", str(state), "--output", str(output), "--quiet"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0 or result.stderr.strip():
+        raise SystemExit(f"build failed ({result.returncode}):\n{result.stderr[-2000:]}")
+    return elapsed, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def sequential_baseline(urls: list[tuple[str, str]]) -> float:
+    """The naive way: one source at a time, fetch, then parse, in this process."""
+    import httpx
+
+    from feeds.models import AdapterSettings, Document
+    from feeds.parsing import parse_document
+
+    settings_tz = ZoneInfo("Asia/Shanghai")
+    start = time.perf_counter()
+    with httpx.Client(timeout=30) as client:
+        for index, (url, adapter) in enumerate(urls):
+            response = client.get(url)
+            document = Document(
+                body=response.content, url=str(response.url), fetched_at=datetime.now(timezone.utc),
+                headers={k.lower(): v for k, v in response.headers.items()},
+            )
+            parse_document(adapter, document, AdapterSettings(source=f"s{index}", timezone=settings_tz))
+    return time.perf_counter() - start
+
+
+def digest_tree(directory: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(directory.iterdir()) if p.is_file()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--pages", type=int, default=500)
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--port", type=int, default=18931)
+    args = parser.parse_args()
+
+    ready = multiprocessing.Event()
+    farm = multiprocessing.Process(target=serve_farm, args=(args.pages, args.feeds, args.latency, args.port, ready), daemon=True)
+    farm.start()
+    if not ready.wait(60):
+        raise SystemExit("the source farm did not start")
+    urls = source_urls(args.pages, args.feeds, args.port)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            directory = Path(tmp)
+            config = write_config(directory, urls)
+            state, output = directory / "state", directory / "output"
+
+            cold, cold_rss = timed_build(config, state, output)
+            before = digest_tree(output)
+            mtimes = {p.name: p.stat().st_mtime_ns for p in output.iterdir()}
+            warm, warm_rss = timed_build(config, state, output)
+            changed = sum(1 for name, digest in digest_tree(output).items() if before.get(name) != digest)
+            touched = sum(1 for p in output.iterdir() if mtimes.get(p.name) != p.stat().st_mtime_ns)
+            sequential = sequential_baseline(urls)
+    finally:
+        farm.terminate()
+
+    sources = len(urls)
+    print(f"sources: {args.pages} article pages + {args.feeds} RSS feeds, latency {args.latency * 1000:.0f} ms, {len(HOSTS)} hosts")
+    print(f"{'cold build':<28}{cold:8.2f} s")
+    print(f"{'warm rebuild (all 304)':<28}{warm:8.2f} s   output files changed: {changed}, rewritten: {touched}")
+    print(f"{'sequential fetch+parse':<28}{sequential:8.2f} s   ({sequential / sources * 1000:.1f} ms per source)")
+    print(f"{'peak RSS (largest process)':<28}{max(cold_rss, warm_rss):8.1f} MB")
+    print(f"cold build vs sequential: {sequential / cold:.1f}x faster")
+    print(f"warm rebuild / cold build: {warm / cold * 100:.1f} %")
+
+
+if __name__ == "__main__":
+    main()
