@@ -251,3 +251,51 @@ def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tm
     final = run_cli("build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force")
     assert final.returncode == 0, final.stderr
     assert {p.name: p.read_bytes() for p in out.iterdir()} == expected
+
+
+def test_a_feed_declared_gb2312_served_over_http(site: Site, server: LocalServer) -> None:
+    from .conftest import FIXTURES
+
+    body = (FIXTURES / "feeds" / "rss-gb2312.xml").read_bytes()
+    site.source("gov", "/rss.xml", 'adapter = "feed"')
+    server.add("/rss.xml", body, content_type="application/rss+xml")  # no charset in the header
+    report = site.build(T0)
+    assert not report.failed
+    titles = {entry.title for entry in site.feed().entries}
+    assert {"县长朱镕基调研春耕生产", "关于开展“喆”字辈族谱整理的通知"} <= titles
+
+
+def test_progress_line_on_a_terminal_only() -> None:
+    import io
+
+    from feeds.report import Progress
+
+    shown = io.StringIO()
+    with Progress(enabled=True, stream=shown) as progress:
+        progress.update(3, 10, 1)
+    assert "fetching 3/10 sources, 1 failed" in shown.getvalue()
+    assert shown.getvalue().endswith("\r\x1b[K")
+
+    hidden = io.StringIO()
+    with Progress(enabled=False, stream=hidden) as progress:
+        progress.update(3, 10, 1)
+    assert hidden.getvalue() == ""
+
+
+def test_watch_builds_then_stops_cleanly_on_ctrl_c(tmp_path: Path, server: LocalServer) -> None:
+    url = server.add("/a.html", article_page(server.url("/a.html"), "Watched"))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[site]\nbase_url = "https://feeds.example.org/"\n[[sources]]\nname = "a"\nurl = "{url}"\nrefresh = "1h"\n')
+    process = subprocess.Popen(
+        [sys.executable, "-m", "feeds", "watch", "--config", str(config), "--interval", "30"],
+        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "output" / "all.atom.xml").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (tmp_path / "output" / "all.atom.xml").exists()
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "stopped" in err and "Traceback" not in err
+    assert len(server.hits("/a.html")) == 1  # not due again within the hour

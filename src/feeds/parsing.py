@@ -26,18 +26,31 @@ def parse_document(adapter: str, document: Document, settings: AdapterSettings) 
     return normalise(entries, settings.timezone, document.fetched_at)
 
 
+def _worker_context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    # forkserver is safe when the parent has threads (fork is not) and, with the parsing
+    # modules imported once in the server, each worker starts in milliseconds.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
+def _ready() -> None:
+    """A no-op task: submitting it makes the pool start a worker."""
+
+
 class Parser:
     """`await parser.parse(...)` runs `parse_document` in a worker process or inline."""
 
     def __init__(self, workers_for: int) -> None:
         self._executor: Executor | None = None
-        if workers_for >= MIN_SOURCES_FOR_WORKERS and (os.cpu_count() or 1) > 1:
-            # forkserver: safe when the parent has threads (fork is not), cheaper than spawn.
-            method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-            self._executor = ProcessPoolExecutor(
-                max_workers=min(os.cpu_count() or 1, 8),
-                mp_context=multiprocessing.get_context(method),
-            )
+        workers = min(os.cpu_count() or 1, 8)
+        if workers_for >= MIN_SOURCES_FOR_WORKERS and workers > 1:
+            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+            # Start every worker now, while the first pages are still being fetched.
+            for _ in range(workers):
+                self._executor.submit(_ready)
 
     async def __aenter__(self) -> Parser:
         return self

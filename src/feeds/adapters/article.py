@@ -48,6 +48,10 @@ THEME_SELECTORS = {
 }
 
 
+# Most pages print no view count: one pass for all the theme spellings, not one each.
+_THEME_VIEWS = ", ".join(THEME_SELECTORS["views"])
+
+
 def extract_article(document: Document, settings: AdapterSettings) -> list[Entry]:
     """The main article entry, followed by one entry per related item."""
     page = Page.parse(document)
@@ -190,8 +194,8 @@ class _MainArticle:
         return None
 
     def views(self) -> int | None:
-        selectors = (self.settings.selectors["views"],) if "views" in self.settings.selectors else THEME_SELECTORS["views"]
-        return parse_count(element_text(select_first(self.page.tree, *selectors)))
+        selector = self.settings.selectors.get("views") or _THEME_VIEWS
+        return parse_count(element_text(select_first(self.page.tree, selector)))
 
     def _selected_text(self, key: str) -> str:
         selector = self.settings.selectors.get(key)
