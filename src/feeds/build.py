@@ -156,8 +156,10 @@ async def _fetch_all(
             progress(done, len(due), failures)
         return result
 
-    async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
-        fetched = {r.name: r for r in await asyncio.gather(*(run(s) for s in due))}
+    fetched: dict[str, SourceResult] = {}
+    if due:
+        async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
+            fetched = {r.name: r for r in await asyncio.gather(*(run(s) for s in due))}
     return [
         fetched.get(source.name) or SourceResult(source.name, source.adapter, "skipped")
         for source in config.sources

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -101,15 +101,19 @@ class SourceStates:
         self.states[name] = state
 
     def save(self) -> None:
-        data = {name: _to_json(state) for name, state in sorted(self.states.items())}
-        write_if_changed(self.path, (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode())
+        lines = [
+            f"{json.dumps(name, ensure_ascii=False)}: {json.dumps(_to_json(state), ensure_ascii=False, sort_keys=True)}"
+            for name, state in sorted(self.states.items())
+        ]
+        text = "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
+        write_if_changed(self.path, text.encode("utf-8", "surrogatepass"))
 
 
 _DATES = ("last_attempt", "last_success", "failing_since")
 
 
 def _to_json(state: SourceState) -> dict[str, Any]:
-    data = asdict(state)
+    data = {name: getattr(state, name) for name in SourceState.__dataclass_fields__}
     for name in _DATES:
         data[name] = data[name].isoformat() if data[name] else None
     return data

@@ -20,7 +20,6 @@ from html import escape
 from typing import Any
 from xml.sax import SAXParseException
 
-import feedparser
 from lxml import etree, html
 
 from ..dates import parse_date
@@ -108,6 +107,8 @@ def _read_xml(document: Document, source: str) -> _Feed:
     # A stream, never bytes or str: feedparser opens a str as a URL or path, and even
     # bytes as a path (b"/etc/passwd"). Its own sanitiser is off: `sanitize_element`
     # cleans content with the project's allow-list and keeps lazy images readable.
+    import feedparser  # a tenth of a second to import: only when a feed is read
+
     parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False)
     version = parsed.get("version") or ""
     problem = _describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None
