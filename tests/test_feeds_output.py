@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 import time
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import feedparser

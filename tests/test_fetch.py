@@ -24,7 +24,6 @@ from feeds.fetch import (
     FetchSettings,
     Validators,
     fetch,
-    replace_agent,
     user_agent,
 )
 from feeds.models import FetchError
@@ -493,8 +492,7 @@ def test_max_bytes_applies_to_files(tmp_path: Path) -> None:
 
 def test_the_configured_user_agent_is_sent(scripted_server: ScriptedServer) -> None:
     url = scripted_server.script("/page", text(b"ok"))
-    settings = replace_agent(FetchSettings(), "https://news.example.org/")
-    assert settings.user_agent == user_agent("https://news.example.org/")
+    settings = FetchSettings(user_agent=user_agent("https://news.example.org/"))
     assert settings.user_agent == f"{DEFAULT_USER_AGENT} (+https://news.example.org/)"
     fetch_once(url, settings)
     assert scripted_server.requests[0].headers["user-agent"] == settings.user_agent

@@ -144,21 +144,21 @@ async def _fetch_all(
     progress: ProgressCallback | None,
 ) -> list[SourceResult]:
     due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
-    done = failures = 0
-
-    async def run(source: SourceConfig) -> SourceResult:
-        nonlocal done, failures
-        validators = states.get(source.name).validators(source.url, history.digest(source.name))
-        result = await _run_source(source, fetcher, parser, validators, now)
-        done += 1
-        failures += result.failed
-        if progress:
-            progress(done, len(due), failures)
-        return result
-
     fetched: dict[str, SourceResult] = {}
     if due:
+        done = failures = 0
         async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
+
+            async def run(source: SourceConfig) -> SourceResult:
+                nonlocal done, failures
+                validators = states.get(source.name).validators(source.url, history.digest(source.name))
+                result = await _run_source(source, fetcher, parser, validators, now)
+                done += 1
+                failures += result.failed
+                if progress:
+                    progress(done, len(due), failures)
+                return result
+
             fetched = {r.name: r for r in await asyncio.gather(*(run(s) for s in due))}
     return [
         fetched.get(source.name) or SourceResult(source.name, source.adapter, "skipped")

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__, adapters
 from .build import BuildReport, build
-from .report import Progress, print_report, seconds_until_due
 from .config import DEFAULT_CONFIG, ConfigError, load_config
 from .fetch import fetch
 from .models import AdapterSettings, Entry, FeedsError
-from .normalise import normalise
+from .parsing import parse_document
+from .report import Progress, print_report, seconds_until_due
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -59,7 +59,6 @@ def _parser() -> argparse.ArgumentParser:
     watch = commands.add_parser("watch", help="build in a loop, fetching each source when it is due; Ctrl-C stops")
     _add_build_options(watch)
     watch.add_argument("--interval", type=float, default=60.0, metavar="SECONDS", help="longest sleep between builds (default 60)")
-    watch.add_argument("--max-builds", type=int, default=0, help=argparse.SUPPRESS)
     watch.set_defaults(run=_run_watch)
 
     preview = commands.add_parser("preview", help="show the entries a page or file gives, without writing anything")
@@ -102,18 +101,18 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_watch(args: argparse.Namespace) -> int:
-    builds = 0
+    config = load_config(args.config)
     try:
         while True:
-            config = load_config(args.config)  # picks up edits between builds
             report = build(config, output_dir=args.output, state_dir=args.state, now=args.now, force=args.force)
-            builds += 1
             if not args.quiet and report.attempted:
                 print_report(report)
             _print_failures(report)
-            if args.max_builds and builds >= args.max_builds:
-                return EXIT_OK
             time.sleep(seconds_until_due(config, args.state, args.interval))
+            try:
+                config = load_config(args.config)  # picks up edits between builds
+            except ConfigError as error:
+                print(f"error: {error} (the previous config stays in use)", file=sys.stderr)
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return EXIT_OK
@@ -132,7 +131,7 @@ def _run_preview(args: argparse.Namespace) -> int:
             raise ConfigError(Path("--selector"), key, problem)
     document = fetch(args.location, now=args.now)
     settings = AdapterSettings(source="preview", timezone=tz, selectors=selectors)
-    entries = normalise(adapters.get(args.adapter)(document, settings), tz, document.fetched_at)
+    entries = parse_document(args.adapter, document, settings)
     if args.json:
         json.dump({"entries": [entry.to_json() for entry in entries]}, sys.stdout, ensure_ascii=False, indent=2)
         print()

@@ -53,12 +53,12 @@ def declared_charset(body: bytes, content_type: str = "") -> tuple[str | None, s
         if body.startswith(bom):
             return name, "bom"
     header = _HEADER_CHARSET.search(content_type or "")
-    if header and (name := codec_name(header.group(1))):
-        return name, "header"
+    if header and (from_header := codec_name(header.group(1))):
+        return from_header, "header"
     meta = _META_CHARSET.search(body[:_META_SCAN_BYTES])
-    if meta and (name := codec_name(meta.group(1).decode("ascii", "ignore"))):
+    if meta and (from_meta := codec_name(meta.group(1).decode("ascii", "ignore"))):
         # A <meta> readable as ASCII rules out UTF-16/32; the HTML standard reads it as UTF-8.
-        return ("utf-8" if name.startswith(("utf-16", "utf-32")) else name), "meta"
+        return ("utf-8" if from_meta.startswith(("utf-16", "utf-32")) else from_meta), "meta"
     return None, ""
 
 

@@ -12,7 +12,6 @@ decoding is left to the adapters, which know whether they read HTML or a feed.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import random
 import re
@@ -98,11 +97,6 @@ class FetchResult:
 def user_agent(contact_url: str) -> str:
     """The User-Agent header: who we are and where to reach whoever runs this build."""
     return f"{DEFAULT_USER_AGENT} (+{contact_url})"
-
-
-def replace_agent(settings: FetchSettings, contact_url: str) -> FetchSettings:
-    """`settings` with the contact URL appended to its User-Agent."""
-    return dataclasses.replace(settings, user_agent=f"{settings.user_agent} (+{contact_url})")
 
 
 def fetch(location: str, now: datetime | None = None, agent: str = DEFAULT_USER_AGENT) -> Document:
@@ -340,23 +334,24 @@ class _Inflater:
         return bytes(self._body)
 
     def _inflate(self, data: bytes) -> None:
-        assert self._zlib is not None
+        inflater = self._zlib
+        assert inflater is not None
         while data:
             try:
                 # Never more than one byte past the limit: enough to know it was passed.
-                out = self._zlib.decompress(data, self._limit - len(self._body) + 1)
+                out = inflater.decompress(data, self._limit - len(self._body) + 1)
             except zlib.error:
-                if self._encoding != "deflate" or self._body or self._zlib.eof:
+                if self._encoding != "deflate" or self._body or inflater.eof:
                     raise
                 # Some servers send raw deflate under "deflate", without the zlib wrapper.
-                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                inflater = self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
                 continue
             self._append(out)
-            if not self._zlib.eof:
-                data = self._zlib.unconsumed_tail  # empty unless the limit was hit (and raised)
-            elif self._zlib.unused_data.startswith(_GZIP_MAGIC):
-                data = self._zlib.unused_data  # a multi-member gzip stream
-                self._zlib = _decompressor(self._encoding)
+            if not inflater.eof:
+                data = inflater.unconsumed_tail  # empty unless the limit was hit (and raised)
+            elif inflater.unused_data.startswith(_GZIP_MAGIC):
+                data = inflater.unused_data  # a multi-member gzip stream
+                inflater = self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
             else:
                 return  # trailing bytes after the stream, ignored as browsers do
 

@@ -120,9 +120,18 @@ def _to_json(state: SourceState) -> dict[str, Any]:
 
 
 def _from_json(data: dict[str, Any]) -> SourceState:
-    known = {name: data.get(name) for name in SourceState.__dataclass_fields__}
-    for name in _DATES:
-        known[name] = datetime.fromisoformat(known[name]) if known[name] else None
-    known["consecutive_failures"] = int(known["consecutive_failures"] or 0)
-    known["location"] = known["location"] or ""
-    return SourceState(**known)
+    def when(name: str) -> datetime | None:
+        value = data.get(name)
+        return datetime.fromisoformat(value) if value else None
+
+    return SourceState(
+        location=data.get("location") or "",
+        etag=data.get("etag"),
+        last_modified=data.get("last_modified"),
+        history_digest=data.get("history_digest"),
+        last_attempt=when("last_attempt"),
+        last_success=when("last_success"),
+        last_error=data.get("last_error"),
+        consecutive_failures=int(data.get("consecutive_failures") or 0),
+        failing_since=when("failing_since"),
+    )

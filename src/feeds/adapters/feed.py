@@ -198,7 +198,7 @@ def _content(item: Mapping[str, Any], base: str) -> tuple[str, html.HtmlElement 
     if len(tree) == 0:  # bare text, as many RSS descriptions are
         return text_to_html(element_text(tree)), tree
     own_base = detail.get("base")  # xml:base, when the feed sets one
-    return sanitize_element(tree, own_base if is_web_url(own_base) else base), tree
+    return sanitize_element(tree, own_base if isinstance(own_base, str) and is_web_url(own_base) else base), tree
 
 
 def _summary(item: Mapping[str, Any], content: html.HtmlElement | None) -> str:
@@ -302,7 +302,7 @@ def _base(url: str, feed_link: str | None) -> str:
     """The fetch URL, or for a local file the site address the feed states."""
     if is_web_url(url):
         return url
-    return feed_link if is_web_url(feed_link) else url
+    return feed_link if feed_link and is_web_url(feed_link) else url
 
 
 def _looks_like_html(document: Document) -> bool:

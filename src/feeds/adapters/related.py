@@ -136,7 +136,8 @@ def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
     if not items:
         items = [child for child in block if isinstance(child.tag, str) and _has_link(child)]
     # Nested lists repeat their parents' links; keep the outermost items only.
-    return [item for item in items if not any(other is not item and item in other.iterancestors() for other in items)]
+    members = set(items)
+    return [item for item in items if not any(a in members for a in item.iterancestors())]
 
 
 def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime) -> Entry | None:
@@ -145,7 +146,7 @@ def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, n
     if anchor is None:
         anchor = _first_text_link(item)
     link = page.absolute(anchor.get("href")) if anchor is not None else None
-    if not link:
+    if anchor is None or not link:
         log.warning("%s: related item without a link skipped", settings.source)
         return None
     title_element = _pick(item, selectors.get("related_title"), ())
