@@ -13,7 +13,7 @@ from .conftest import REPO, SEED_PAGE, LocalServer, run_cli
 
 PREVIEW_FIELDS = {
     "id", "title", "link", "summary", "content_html", "authors", "published", "updated",
-    "categories", "image", "extra", "role", "source",
+    "categories", "image", "extra", "role", "source", "provenance",
 }
 
 

@@ -56,6 +56,8 @@ class Entry:
     categories: tuple[str, ...] = ()
     image: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    provenance: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Which layer gave each field (e.g. {"title": "json-ld"}); shown by preview, not stored."""
 
     def to_json(self) -> dict[str, Any]:
         """The entry as `preview --json` prints it: ISO 8601 datetimes with offset."""
@@ -73,6 +75,7 @@ class Entry:
             "extra": dict(self.extra),
             "role": self.role,
             "source": self.source,
+            "provenance": dict(self.provenance),
         }
 
 

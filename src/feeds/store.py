@@ -192,6 +192,7 @@ def _fill_missing(current: Entry, other: Entry) -> Entry:
 
 def _record_to_json(record: Record) -> dict[str, Any]:
     row = record.entry.to_json()
+    del row["provenance"]  # how a field was found is for preview, not history
     row["first_seen"] = record.first_seen.isoformat()
     row["hash"] = record.content_hash
     return row
