@@ -41,7 +41,8 @@ class LocalServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                route = server.routes.get(self.path, Route(b"not found", 404, {"Content-Type": "text/plain"}))
+                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
+                route = route or Route(b"not found", 404, {"Content-Type": "text/plain"})
                 time.sleep(route.delay)
                 if route.etag and self.headers.get("If-None-Match") == route.etag:
                     self.send_response(304)

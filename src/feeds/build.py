@@ -15,10 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from .collect import collect
 from .config import Config, SourceConfig
 from .fetch import Fetcher, Validators
 from .locking import StateLock
-from .models import AdapterSettings, Entry, FeedsError
+from .models import Entry, FeedsError
 from .notices import failure_notice
 from .parsing import Parser
 from .publish import write_if_changed
@@ -152,7 +153,7 @@ async def _fetch_all(
             async def run(source: SourceConfig) -> SourceResult:
                 nonlocal done, failures
                 validators = states.get(source.name).validators(source.url, history.digest(source.name))
-                result = await _run_source(source, fetcher, parser, validators, now)
+                result = await _run_source(source, fetcher, parser, validators, now, history)
                 done += 1
                 failures += result.failed
                 if progress:
@@ -167,19 +168,21 @@ async def _fetch_all(
 
 
 async def _run_source(
-    source: SourceConfig, fetcher: Fetcher, parser: Parser, validators: Validators | None, now: datetime
+    source: SourceConfig,
+    fetcher: Fetcher,
+    parser: Parser,
+    validators: Validators | None,
+    now: datetime,
+    history: History,
 ) -> SourceResult:
     result = SourceResult(name=source.name, adapter=source.adapter, outcome="failed")
     try:
-        fetched = await fetcher.fetch(source.url, validators, now=now)
-        result.validators = fetched.validators
-        if fetched.not_modified or fetched.document is None:
+        collected = await collect(source, fetcher, parser, validators, now, known_in_full=history.has_in_full)
+        result.validators = collected.validators
+        if collected.not_modified:
             result.outcome = "not_modified"
             return result
-        settings = AdapterSettings(source=source.name, timezone=source.timezone, selectors=source.selectors)
-        result.entries = await parser.parse(source.adapter, fetched.document, settings)
-        if not result.entries:
-            raise FeedsError("no entries found")
+        result.entries = collected.entries
         result.outcome = "unchanged"
     except FeedsError as error:
         result.error = str(error)

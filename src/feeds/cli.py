@@ -7,6 +7,7 @@ Every error a user can cause ends here as one line on stderr and an exit code:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import logging
 import sys
@@ -18,11 +19,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import __version__, adapters
 from .build import BuildReport, build
-from .config import DEFAULT_CONFIG, ConfigError, load_config
-from .fetch import fetch
-from .models import AdapterSettings, Entry, FeedsError
-from .parsing import parse_document
+from .collect import collect
+from .config import DEFAULT_CONFIG, Config, ConfigError, SourceConfig, load_config
+from .fetch import Fetcher, FetchSettings
+from .models import Entry, FeedsError
+from .parsing import Parser
 from .report import Progress, print_report, seconds_until_due
+from .urls import is_web_url
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -67,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--adapter", default="article", choices=sorted(adapters.NAMES))
     preview.add_argument("--timezone", type=_zone, help="zone for dates printed without one (default: config.toml's, else UTC)")
     preview.add_argument("--selector", action="append", default=[], metavar="KEY=CSS", help="override a selector, e.g. title=h1.headline")
+    preview.add_argument("--fulltext", action="store_true", help="fetch each item's page for its full text")
     preview.add_argument("--now", type=_instant, help="resolve relative dates against this ISO 8601 time")
     preview.set_defaults(run=_run_preview)
     return parser
@@ -124,14 +128,18 @@ def _print_failures(report: BuildReport) -> None:
 
 
 def _run_preview(args: argparse.Namespace) -> int:
-    tz = args.timezone or _default_zone()
+    config = _config_beside()
+    tz = args.timezone or (config.site.timezone if config else ZoneInfo("UTC"))
     selectors = dict(_selector(item) for item in args.selector)
     for key, selector in selectors.items():
         if problem := adapters.selector_problem(args.adapter, key, selector):
             raise ConfigError(Path("--selector"), key, problem)
-    document = fetch(args.location, now=args.now)
-    settings = AdapterSettings(source="preview", timezone=tz, selectors=selectors)
-    entries = parse_document(args.adapter, document, settings)
+    source = SourceConfig(
+        name="preview", url=_location(args.location), adapter=args.adapter, timezone=tz,
+        selectors=selectors, fulltext=args.fulltext,
+    )
+    fetch_settings = config.fetch if config else FetchSettings()
+    entries = asyncio.run(_preview_entries(source, fetch_settings, args.now))
     if args.json:
         json.dump({"entries": [entry.to_json() for entry in entries]}, sys.stdout, ensure_ascii=False, indent=2)
         print()
@@ -139,6 +147,25 @@ def _run_preview(args: argparse.Namespace) -> int:
         for entry in entries:
             _print_entry(entry)
     return EXIT_OK
+
+
+async def _preview_entries(source: SourceConfig, settings: FetchSettings, now: datetime | None) -> list[Entry]:
+    async with Fetcher(settings) as fetcher, Parser(workers_for=0) as parser:
+        collected = await collect(source, fetcher, parser, None, now or datetime.now(timezone.utc))
+    return collected.entries
+
+
+def _config_beside() -> Config | None:
+    """config.toml of the current directory, if any: preview then matches build."""
+    try:
+        return load_config(DEFAULT_CONFIG)
+    except ConfigError:
+        return None
+
+
+def _location(text: str) -> str:
+    """A URL as given; a local path made absolute, as config files do."""
+    return text if is_web_url(text) else str(Path(text).resolve())
 
 
 def _print_entry(entry: Entry) -> None:
@@ -149,14 +176,6 @@ def _print_entry(entry: Entry) -> None:
     if "views" in entry.extra:
         print(f"  · {entry.extra['views']} views", end="")
     print("\n")
-
-
-def _default_zone() -> ZoneInfo:
-    """The site's zone when run next to a config.toml, so preview matches build."""
-    try:
-        return load_config(DEFAULT_CONFIG).site.timezone  # type: ignore[return-value]
-    except ConfigError:
-        return ZoneInfo("UTC")
 
 
 def _zone(name: str) -> ZoneInfo:

@@ -33,7 +33,10 @@ FETCH_KEYS = {
     "retries", "backoff", "max_retry_after",
 }
 DEFAULT_MAX_ENTRIES = 50
-SOURCE_KEYS = {"name", "url", "adapter", "category", "timezone", "selectors", "refresh"}
+SOURCE_KEYS = {
+    "name", "url", "adapter", "category", "timezone", "selectors", "refresh", "fulltext", "max_fulltext",
+}
+DEFAULT_MAX_FULLTEXT = 20
 CATEGORY_KEYS = {"name", "slug", "title", "description"}
 TOP_KEYS = {"site", "fetch", "sources", "categories"}
 _DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
@@ -77,6 +80,10 @@ class SourceConfig:
     selectors: Mapping[str, str] = field(default_factory=dict)
     refresh: timedelta | None = None
     """Fetch at most this often; None: on every build."""
+    fulltext: bool = False
+    """Fetch each new item's own page for its full text (listing, sitemap, feed…)."""
+    max_fulltext: int = DEFAULT_MAX_FULLTEXT
+    """At most this many full-text fetches per build for this source."""
     defined_in: Path = Path()
 
 
@@ -242,6 +249,8 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
         timezone=_timezone(file, f"{key}.timezone", table["timezone"]) if "timezone" in table else default_tz,
         category=category or None,
         refresh=_duration(file, f"{key}.refresh", table["refresh"]) if "refresh" in table else None,
+        fulltext=_boolean(file, f"{key}.fulltext", table.get("fulltext", False)),
+        max_fulltext=_positive_int(file, f"{key}.max_fulltext", table.get("max_fulltext", DEFAULT_MAX_FULLTEXT)),
         selectors=dict(selectors),
         defined_in=file,
     )
@@ -321,6 +330,12 @@ def _string(file: Path, key: str, value: Any) -> str:
 def _positive_int(file: Path, key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigError(file, key, f"must be a positive integer, got {value!r}")
+    return value
+
+
+def _boolean(file: Path, key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(file, key, f"must be true or false, got {value!r}")
     return value
 
 

@@ -7,9 +7,10 @@ the machine-readable metadata (canonical link, JSON-LD, OpenGraph and other meta
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from lxml import etree, html
@@ -77,6 +78,47 @@ class Page:
         return None
 
     @cached_property
+    def named(self) -> dict[str, list[html.HtmlElement]]:
+        """Elements by ".class" and "#id", each list in document order.
+
+        One pass over the tree answers every simple selector (`.entry-content`,
+        `h1.entry-title`, `.entry-info .views`) that themes are recognised by, where a
+        CSS selector would scan the whole tree once per selector.
+        """
+        index: dict[str, list[html.HtmlElement]] = {}
+        for element in _NAMED(self.tree):
+            for name in element.get("class", "").split():
+                index.setdefault("." + name, []).append(element)
+            if identifier := element.get("id", "").strip():
+                index.setdefault("#" + identifier, []).append(element)
+        return index
+
+    def find_all(self, selector: str) -> list[html.HtmlElement]:
+        """`css.select` on the whole page, faster: a selector that starts with a class, id or
+        tag (`.entry-info a[rel~=category]`) is answered from `named`, then within each match."""
+        words = selector.split()
+        outermost = _simple_part(words[0]) if words and "," not in selector else None
+        if outermost is None or (len(words) > 1 and words[1][0] in ">+~"):
+            return select(self.tree, selector)
+        tag, kind, name = outermost
+        if kind:
+            outer = [e for e in self.named.get(kind + name, []) if not tag or e.tag == tag]
+        else:
+            outer = list(self.tree.iter(tag))
+        if len(words) == 1:
+            return outer
+        rest = " ".join(words[1:])
+        inner = (e for o in outer for e in select(o, rest) if e is not o)
+        return list(dict.fromkeys(inner))
+
+    def find_first(self, *selectors: str) -> html.HtmlElement | None:
+        """The first element matched by the first selector that matches anything."""
+        for selector in selectors:
+            if found := self.find_all(selector):
+                return found[0]
+        return None
+
+    @cached_property
     def base_url(self) -> str:
         """What relative links resolve against: the fetch URL, or for a local file the
         page's canonical address."""
@@ -101,11 +143,24 @@ class Page:
 
     @cached_property
     def json_ld_article(self) -> dict[str, Any]:
-        """The JSON-LD object describing the article, or an empty dict."""
+        """The JSON-LD object describing the article, or an empty dict.
+
+        References to other nodes of the page (Yoast's `"author": {"@id": "…#/schema/person/…"}`)
+        are replaced by the nodes themselves, one level deep.
+        """
         ranked = [obj for obj in self.json_ld if _ld_types(obj) & ARTICLE_TYPES]
         # A WebPage node is only a fallback: NewsArticle and friends say more.
         ranked.sort(key=lambda obj: "WebPage" in _ld_types(obj))
-        return ranked[0] if ranked else {}
+        if not ranked:
+            return {}
+        nodes = {obj["@id"]: obj for obj in self.json_ld if isinstance(obj.get("@id"), str) and len(obj) > 1}
+        return {key: _ld_dereference(value, nodes) for key, value in ranked[0].items()}
+
+    @cached_property
+    def json_ld_names(self) -> list[str]:
+        """Names of the site and its publisher as the page's JSON-LD gives them."""
+        kinds = {"WebSite", "Organization", "NewsMediaOrganization"}
+        return [name for obj in self.json_ld if _ld_types(obj) & kinds and (name := ld_text(obj.get("name")))]
 
     def _read_meta(self) -> dict[str, str]:
         meta: dict[str, str] = {}
@@ -115,6 +170,20 @@ class Page:
             if key and value and key not in meta:
                 meta[key] = value
         return meta
+
+
+_NAMED = etree.XPath("//*[@class or @id]")
+_SIMPLE_PART = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:(?P<kind>[.#])(?P<name>[\w-]+))?$")
+
+
+@lru_cache(maxsize=512)
+def _simple_part(word: str) -> tuple[str, str, str] | None:
+    """(tag, "." or "#" or "", name) of `h1`, `.entry-title`, `h1.entry-title`, `#zoom`;
+    None for anything else."""
+    match = _SIMPLE_PART.match(word)
+    if match is None or not (match["tag"] or match["kind"]):
+        return None
+    return match["tag"] or "", match["kind"] or "", match["name"] or ""
 
 
 def ld_text(value: Any) -> str:
@@ -143,6 +212,15 @@ def ld_url(value: Any) -> str | None:
     if isinstance(value, list) and value:
         return ld_url(value[0])
     return None
+
+
+def _ld_dereference(value: Any, nodes: dict[str, dict[str, Any]]) -> Any:
+    """`value` with bare {"@id": …} references replaced by the node they name."""
+    if isinstance(value, list):
+        return [_ld_dereference(item, nodes) for item in value]
+    if isinstance(value, dict) and set(value) == {"@id"} and isinstance(value["@id"], str):
+        return nodes.get(value["@id"], value)
+    return value
 
 
 def _ld_types(obj: dict[str, Any]) -> set[str]:

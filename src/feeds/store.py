@@ -122,6 +122,11 @@ class History:
         names = self._ids_by_source if sources is None else sources
         return [self._records[i].entry for name in names for i in sorted(self._ids_by_source.get(name, ()))]
 
+    def has_in_full(self, entry_id: str) -> bool:
+        """Whether the entry is held as a page's own article, not as a stub or list item."""
+        record = self._records.get(entry_id)
+        return record is not None and record.entry.role == "main"
+
     def count(self, source: str) -> int:
         return len(self._ids_by_source.get(source, ()))
 

@@ -1,205 +1,180 @@
 """The `article` adapter: an article page gives its main article and its related items.
 
-Each field of the main article is taken from the first layer that has it: the source's
-own selectors, then the page's metadata (canonical link, JSON-LD, OpenGraph and
-article:* meta), then the markup common themes print (WordPress and others).
+Each field of the main article comes from the first layer that has it (see `layers`):
+the source's selectors, JSON-LD, OpenGraph and other meta tags, microformats, the markup
+of known themes, labelled text near the title (`visible`), then generic heuristics. The
+layer that gave each field is recorded in `Entry.provenance`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 from lxml import html
 
-from ..dates import parse_count, parse_date
-from ..models import AdapterSettings, Document, Entry, ExtractionError
 from ..css import select, select_first
-from ..page import Page, element_text, ld_names, ld_text, ld_url
-from ..sanitize import lazy_image_url, sanitize_element
-from ..text import fold, shorten
+from ..dates import parse_count
+from ..models import AdapterSettings, Document, Entry, ExtractionError
+from ..page import Page, element_text
 from ..urls import canonical
+from .body import Body, container_body, extracted_body, find_container, json_ld_body
+from .fields import PageFields, first_paragraph
+from .layers import SELECTORS, THEME, VISIBLE_TEXT, Found, first
+from .microformats import Microformats
 from .related import RELATED_SELECTOR_KEYS, extract_related
+from .titles import Titles
+from .visible import VisibleMeta, read_visible_meta
 
 MAIN_SELECTOR_KEYS = frozenset({"title", "content", "author", "date", "updated", "category", "image", "summary", "views"})
 SELECTOR_KEYS = MAIN_SELECTOR_KEYS | RELATED_SELECTOR_KEYS
-SUMMARY_LENGTH = 200
-
-# Markup of common themes, most specific first. Used after the page's metadata.
-THEME_SELECTORS = {
-    "title": ("h1.entry-title", "h1.post-title", "h1.article-title", ".entry-title", "article h1", "h1"),
-    "content": (
-        ".entry-content", '[itemprop="articleBody"]', ".post-content", ".article-content",
-        ".article-body", ".post-body", "#content article", "article",
-    ),
-    "author": (
-        ".entry-info .nickname", ".entry-meta .author a", ".byline .author", "a[rel~=author]",
-        '[itemprop="author"] [itemprop="name"]', ".author .fn", ".entry-author",
-    ),
-    "date": (
-        "time.entry-date[datetime]", ".entry-info time", ".entry-meta time", "article time[datetime]",
-        "time.published", '[itemprop="datePublished"]', ".entry-date", ".post-date",
-    ),
-    "category": (
-        '.entry-info a[rel~="category"]', '.entry-meta a[rel~="category"]',
-        'article a[rel~="category"]', '.entry-head a[rel~="category"]', '.cat-links a',
-    ),
-    "views": (".entry-info .views", ".entry-meta .views", ".post-views"),
-}
-
-
-# Most pages print no view count: one pass for all the theme spellings, not one each.
-_THEME_VIEWS = ", ".join(THEME_SELECTORS["views"])
 
 
 def extract_article(document: Document, settings: AdapterSettings) -> list[Entry]:
     """The main article entry, followed by one entry per related item."""
     page = Page.parse(document)
-    main = _MainArticle(page, settings, document.fetched_at)
-    entries = [main.entry()]
-    entries.extend(
-        entry for entry in extract_related(page, settings, document.fetched_at)
-        if entry.id != entries[0].id
-    )
-    return entries
+    main = _MainArticle(page, settings, document.fetched_at).entry()
+    related = extract_related(page, settings, document.fetched_at)
+    return [main, *(entry for entry in related if entry.id != main.id)]
 
 
 class _MainArticle:
-    """Field-by-field extraction of the page's own article."""
+    """The page's own article, assembled field by field from `PageFields`."""
 
     def __init__(self, page: Page, settings: AdapterSettings, now: datetime) -> None:
         self.page, self.settings, self.now = page, settings, now
-        self.ld = page.json_ld_article
-        self.meta = page.meta
+        self.fields = PageFields(page, Microformats(page), Titles(page), settings.timezone, now)
 
     def entry(self) -> Entry:
-        link = self.link()
-        content = self.content_element()
-        content_html = sanitize_element(content, self.page.base_url) if content is not None else ""
-        published = self.published()
-        views = self.views()
+        link, title, body = self.fields.link(), self.title, self.body
+        summary, authors, categories = self.summary(body), self.authors(), self.categories()
+        published, image = self.published(), self.image(body)
+        updated = self.updated() or published
+        extra = {key: found for key, found in (("views", self.views()), ("publisher", self.publisher())) if found}
         return Entry(
-            id=canonical(link),
-            title=self.title(),
-            link=link,
+            id=canonical(link.value),
+            title=title.value,
+            link=link.value,
             source=self.settings.source,
             role="main",
-            summary=self.summary(content),
-            content_html=content_html,
-            authors=tuple(self.authors()),
-            published=published,
-            updated=self.updated() or published,
-            categories=tuple(self.categories()),
-            image=self.image(content),
-            extra={"views": views} if views is not None else {},
+            summary=summary.value if summary else "",
+            content_html=body.content_html,
+            authors=tuple(authors.value) if authors else (),
+            published=published.value if published else None,
+            updated=updated.value if updated else None,
+            categories=tuple(categories.value) if categories else (),
+            image=image.value if image else None,
+            extra={key: found.value for key, found in extra.items()},
+            provenance=_provenance(
+                title=title, link=link, id=link, summary=summary, authors=authors, published=published,
+                updated=updated, categories=categories, image=image,
+                content_html=Found(body.content_html, body.layer) if body.content_html and body.layer else None, **extra,
+            ),
         )
 
-    def link(self) -> str:
-        candidates = (self.page.canonical_url, ld_url(self.ld.get("url")), ld_url(self.ld.get("mainEntityOfPage")))
-        for candidate in candidates:
-            url = self.page.absolute(candidate)
-            if url:
-                return url
-        return self.page.url
-
-    def title(self) -> str:
-        title = self._first(
-            lambda: self._selected_text("title"),
-            lambda: ld_text(self.ld.get("headline") or self.ld.get("name")),
-            lambda: self.meta.get("og:title", ""),
-            lambda: element_text(select_first(self.page.tree, *THEME_SELECTORS["title"])),
-            lambda: element_text(select_first(self.page.tree, "title")),
-        )
-        if not title:
+    @cached_property
+    def title(self) -> Found[str]:
+        steps = [(SELECTORS, lambda: self._selected_text("title")), *self.fields.title_steps()]
+        title = first(steps)
+        if title is None:
             raise ExtractionError(
-                "no title found (tried selectors.title, JSON-LD headline, og:title, "
-                + ", ".join(THEME_SELECTORS["title"]) + ", <title>)"
+                "no title found (tried selectors.title, JSON-LD headline, og:title, microformats, "
+                "theme titles, h1, <title>)"
             )
         return title
 
-    def content_element(self) -> html.HtmlElement | None:
+    @cached_property
+    def title_element(self) -> html.HtmlElement | None:
+        """Where the title is shown: the text after it holds the metadata line."""
+        return self.fields.title_element(self.title.value)
+
+    @cached_property
+    def container(self) -> Found[html.HtmlElement] | None:
         if selector := self.settings.selectors.get("content"):
-            return self._required(selector, "content")[0]
-        return select_first(self.page.tree, *THEME_SELECTORS["content"])
+            return Found(self._required(selector, "content")[0], SELECTORS)
+        return find_container(self.page, self.fields.micro)
 
-    def summary(self, content: html.HtmlElement | None) -> str:
-        return self._first(
-            lambda: self._selected_text("summary"),
-            lambda: ld_text(self.ld.get("description")),
-            lambda: self.meta.get("og:description", ""),
-            lambda: self.meta.get("description", ""),
-            lambda: shorten(_first_paragraph(content), SUMMARY_LENGTH),
-        )
+    @cached_property
+    def visible(self) -> VisibleMeta:
+        stop = self.container.value if self.container is not None else None
+        return read_visible_meta(self.title_element, stop, self.settings.timezone, self.now)
 
-    def authors(self) -> list[str]:
-        if selector := self.settings.selectors.get("author"):
-            return _unique(element_text(e) for e in self._required(selector, "author"))
-        from_ld = ld_names(self.ld.get("author"))
-        if from_ld:
-            return _unique(from_ld)
-        meta_author = self.meta.get("author") or self.meta.get("article:author", "")
-        if meta_author and "://" not in meta_author:
-            return [meta_author]
-        return _unique([element_text(select_first(self.page.tree, *THEME_SELECTORS["author"]))])
+    @cached_property
+    def body(self) -> Body:
+        if self.container is not None:
+            return container_body(self.container, self.page.base_url)
+        drop = [e for e in (self.title_element, *self.visible.blocks) if e is not None]
+        extracted = extracted_body(self.page, self.title.value, drop)
+        return extracted if extracted.content_html else json_ld_body(self.page)
 
-    def published(self) -> datetime | None:
-        if selector := self.settings.selectors.get("date"):
-            return self._date_from(self._required(selector, "date"))
-        for value in (
-            ld_text(self.ld.get("datePublished")),
-            self.meta.get("article:published_time"),
-            self.meta.get("datepublished"),
-        ):
-            if parsed := self._parse_date(value):
-                return parsed
-        return self._date_from(select(self.page.tree, ", ".join(THEME_SELECTORS["date"])))
+    def summary(self, body: Body) -> Found[str] | None:
+        return first([
+            (SELECTORS, lambda: self._selected_text("summary")),
+            *self.fields.summary_steps(),
+            (body.layer or "", lambda: first_paragraph(body.root)),
+        ])
 
-    def updated(self) -> datetime | None:
-        if selector := self.settings.selectors.get("updated"):
-            return self._date_from(self._required(selector, "updated"))
-        for value in (
-            ld_text(self.ld.get("dateModified")),
-            self.meta.get("article:modified_time"),
-            self.meta.get("og:updated_time"),
-        ):
-            if parsed := self._parse_date(value):
-                return parsed
-        return None
+    def authors(self) -> Found[list[str]] | None:
+        return first([
+            (SELECTORS, lambda: self._selected_texts("author")),
+            *self.fields.author_steps(),
+            (VISIBLE_TEXT, lambda: list(self.visible.authors)),
+            *self.fields.author_fallback_steps(),
+        ])
 
-    def categories(self) -> list[str]:
-        if selector := self.settings.selectors.get("category"):
-            return _unique(element_text(e) for e in self._required(selector, "category"))
-        from_ld = ld_names(self.ld.get("articleSection"))
-        if from_ld:
-            return _unique(from_ld)
-        if section := self.meta.get("article:section"):
-            return [section]
-        for selector in THEME_SELECTORS["category"]:
-            found = _unique(element_text(e) for e in select(self.page.tree, selector))
-            if found:
-                return found
-        return []
+    def published(self) -> Found[datetime] | None:
+        return first([
+            (SELECTORS, lambda: self._selected_date("date")),
+            *self.fields.published_steps(),
+            (VISIBLE_TEXT, lambda: self.visible.published),
+        ])
 
-    def image(self, content: html.HtmlElement | None) -> str | None:
-        if selector := self.settings.selectors.get("image"):
-            image = self._required(selector, "image")[0]
-            return lazy_image_url(image, self.page.base_url) if image.tag == "img" else self.page.absolute(image.get("content") or image.get("href"))
-        for candidate in (ld_url(self.ld.get("image")), self.meta.get("og:image"), self.meta.get("twitter:image")):
-            if url := self.page.absolute(candidate):
-                return url
-        if content is not None:
-            for img in select(content, "img"):
-                if url := lazy_image_url(img, self.page.base_url):
-                    return url
-        return None
+    def updated(self) -> Found[datetime] | None:
+        return first([
+            (SELECTORS, lambda: self._selected_date("updated")),
+            *self.fields.updated_steps(),
+            (VISIBLE_TEXT, lambda: self.visible.updated),
+        ])
 
-    def views(self) -> int | None:
-        selector = self.settings.selectors.get("views") or _THEME_VIEWS
-        return parse_count(element_text(select_first(self.page.tree, selector)))
+    def categories(self) -> Found[list[str]] | None:
+        return first([(SELECTORS, lambda: self._selected_texts("category")), *self.fields.category_steps()])
+
+    def image(self, body: Body) -> Found[str] | None:
+        return first([
+            (SELECTORS, self._selected_image),
+            *self.fields.image_steps(),
+            (body.layer or "", lambda: self.fields.first_image(body.root)),
+        ])
+
+    def views(self) -> Found[int] | None:
+        if selector := self.settings.selectors.get("views"):
+            count = parse_count(element_text(select_first(self.page.tree, selector)))
+            return Found(count, SELECTORS) if count is not None else None
+        return first([(THEME, self.fields.theme_views), (VISIBLE_TEXT, lambda: self.visible.views)])
+
+    def publisher(self) -> Found[str] | None:
+        return self.fields.publisher(self.visible.publisher)
 
     def _selected_text(self, key: str) -> str:
         selector = self.settings.selectors.get(key)
         return element_text(self._required(selector, key)[0]) if selector else ""
+
+    def _selected_texts(self, key: str) -> list[str]:
+        selector = self.settings.selectors.get(key)
+        return _unique(element_text(e) for e in self._required(selector, key)) if selector else []
+
+    def _selected_date(self, key: str) -> datetime | None:
+        selector = self.settings.selectors.get(key)
+        return self.fields.date_from(self._required(selector, key)) if selector else None
+
+    def _selected_image(self) -> str | None:
+        selector = self.settings.selectors.get("image")
+        if not selector:
+            return None
+        image = self._required(selector, "image")[0]
+        return self.fields.image_url(image)
 
     def _required(self, selector: str, key: str) -> list[html.HtmlElement]:
         found = select(self.page.tree, selector)
@@ -207,33 +182,10 @@ class _MainArticle:
             raise ExtractionError(f"selectors.{key} {selector!r} matched nothing")
         return found
 
-    def _date_from(self, elements: Iterable[html.HtmlElement]) -> datetime | None:
-        for element in elements:
-            for value in (element.get("datetime"), element.get("content"), element_text(element)):
-                if parsed := self._parse_date(value):
-                    return parsed
-        return None
 
-    def _parse_date(self, value: str | None) -> datetime | None:
-        return parse_date(value, self.settings.timezone, self.now) if value else None
-
-    @staticmethod
-    def _first(*getters: Callable[[], str]) -> str:
-        for getter in getters:
-            if value := fold(getter()):
-                return value
-        return ""
-
-
-def _first_paragraph(content: html.HtmlElement | None) -> str:
-    if content is None:
-        return ""
-    for paragraph in select(content, "p"):
-        if text := element_text(paragraph):
-            return text
-    return element_text(content)
+def _provenance(**found: Found[Any] | None) -> dict[str, str]:
+    return {name: item.layer for name, item in found.items() if item is not None}
 
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(value for value in values if value))
-

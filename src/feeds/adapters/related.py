@@ -8,17 +8,19 @@ they are not named as related blocks.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from lxml import etree, html
 
+from ..css import select, select_first
 from ..dates import parse_count, parse_date
 from ..models import AdapterSettings, Entry, ExtractionError
-from ..css import select, select_first
 from ..page import Page, element_text
 from ..sanitize import lazy_image_url, text_to_html
 from ..urls import canonical
@@ -30,6 +32,11 @@ RELATED_SELECTOR_KEYS = frozenset(
      "related_category", "related_views", "related_image"}
 )
 MAX_ITEMS = 50
+# Jetpack tags its related links with the click's origin; the article is the same without.
+# (urls.canonical drops utm_* and the like but does not know these.)
+_RELATED_TRACKING = re.compile(r"(?<=[?&])relatedposts_\w+=[^&#]*&?")
+# Text beside an item's title longer than this is a summary, not a date.
+_MAX_UNMARKED_DATE = 30
 
 # Classes of the containers themes and related-post plugins print; items are li or children.
 KNOWN_BLOCK_CLASSES = frozenset(
@@ -37,8 +44,13 @@ KNOWN_BLOCK_CLASSES = frozenset(
      "related_posts", "wp-block-jetpack-related-posts", "post-related", "related-articles",
      "relatedPosts"}
 )
-# One pass over classed elements is several times cheaper than a selector per class.
-_CLASSED = etree.XPath("//*[@class]")
+# One pass, with a cheap substring test, instead of a selector per class; the exact
+# class-token test follows in Python.
+_MAYBE_KNOWN_BLOCK = etree.XPath(
+    "//*[@class and ("
+    + " or ".join(f"contains(@class, '{name}')" for name in sorted(KNOWN_BLOCK_CLASSES))
+    + ")]"
+)
 RELATED_HEADING = re.compile(
     r"^(相关(推荐|文章|阅读|新闻|资讯|报道|内容|链接|稿件)|延伸阅读|推荐阅读|猜你喜欢|"
     r"你(可能|也许)(还)?(会)?(喜欢|感兴趣)|"
@@ -53,45 +65,59 @@ _MAX_HEADING_LENGTH = 40
 ITEM_SELECTORS = {
     "link": (".item-title a[href]", "h1 a[href], h2 a[href], h3 a[href], h4 a[href], h5 a[href]",
              ".title a[href]", "a[rel~=bookmark][href]"),
-    "summary": (".item-excerpt", ".excerpt", ".summary", ".desc", ".description"),
+    "summary": (".item-excerpt", ".excerpt", ".summary", ".desc", ".description", ".jp-relatedposts-post-excerpt"),
     "category": (".item-meta > a.item-meta-li", "a.item-category", "a[rel~=category]",
                  ".category a", "a.category", ".cat-links a", ".post-category a"),
-    "date": ("time[datetime]", ".date", ".time", "time", ".post-date", ".item-meta-li.date"),
+    "date": ("time[datetime]", ".date", ".time", "time", ".post-date", ".item-meta-li.date",
+             ".jp-relatedposts-post-date"),
     "views": (".views", ".view", ".post-views", ".item-meta-li.views"),
 }
 
 
 def extract_related(page: Page, settings: AdapterSettings, now: datetime) -> list[Entry]:
-    """One `related` entry per item of the page's related block; [] when there is none."""
+    """One `related` entry per item of the page's related block; [] when there is none.
+
+    Each entry's provenance says how its block was found: {"block": "selectors"},
+    {"block": "theme"} (a container themes and plugins print) or {"block": "heading"}.
+    """
     entries: list[Entry] = []
     seen: set[str] = set()
-    for item in _items(page, settings):
+    items, layer = _items(page, settings)
+    for item in items:
         entry = _item_entry(item, page, settings, now)
-        if entry is not None and entry.id not in seen:
-            seen.add(entry.id)
-            entries.append(entry)
+        if entry is None or entry.id in seen or (layer != "selectors" and _is_front_page(entry.link)):
+            continue
+        seen.add(entry.id)
+        entries.append(dataclasses.replace(entry, provenance={"block": layer}))
     return entries
 
 
-def _items(page: Page, settings: AdapterSettings) -> list[html.HtmlElement]:
+def _items(page: Page, settings: AdapterSettings) -> tuple[list[html.HtmlElement], str]:
     if selector := settings.selectors.get("related"):
         found = select(page.tree, selector)
         if not found:
             raise ExtractionError(f"selectors.related {selector!r} matched nothing")
-        return found[:MAX_ITEMS]
-    for items in _candidate_item_lists(page.tree):
+        return found[:MAX_ITEMS], "selectors"
+    for items, layer in _candidate_item_lists(page.tree):
         if items:
-            return items[:MAX_ITEMS]
-    return []
+            return items[:MAX_ITEMS], layer
+    return [], ""
 
 
-def _candidate_item_lists(tree: html.HtmlElement) -> Iterator[list[html.HtmlElement]]:
-    for block in _CLASSED(tree):
+def _candidate_item_lists(tree: html.HtmlElement) -> Iterator[tuple[list[html.HtmlElement], str]]:
+    for block in _MAYBE_KNOWN_BLOCK(tree):
         if KNOWN_BLOCK_CLASSES.intersection(block.get("class", "").split()):
-            yield _block_items(block)
+            yield _block_items(block), "theme"
     for heading in select(tree, _HEADING_TAGS):
         if _is_related_heading(heading):
-            yield _items_after(heading)
+            yield _items_after(heading), "heading"
+
+
+def _is_front_page(url: str) -> bool:
+    """A site's front page is no news item: 相关链接 lists on government sites link to
+    other sites' home pages."""
+    parts = urlsplit(url)
+    return parts.path in ("", "/") and not parts.query
 
 
 def _is_related_heading(element: html.HtmlElement) -> bool:
@@ -117,10 +143,19 @@ def _items_after(heading: html.HtmlElement) -> list[html.HtmlElement]:
         start = next((i for i, s in enumerate(siblings[:3]) if _has_link(s)), None)
         if start is not None:
             linked = list(itertools.takewhile(_is_linked_item, siblings[start:]))
+            if not linked:  # the next linked sibling is a heading: no list follows
+                return []
             nested = _block_items(linked[0])
-            return nested if len(nested) > 1 or len(linked) == 1 else linked
+            # A teaser whose image and title link to one story is an item, not a list.
+            is_list = len(nested) > 1 and len({_href(item) for item in nested}) > 1
+            return nested if is_list or len(linked) == 1 else linked
         node = node.getparent()
     return []
+
+
+def _href(element: html.HtmlElement) -> str | None:
+    link = select_first(element, "a[href]")
+    return link.get("href") if link is not None else None
 
 
 def _has_link(element: html.HtmlElement) -> bool:
@@ -157,10 +192,12 @@ def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, n
         return None
     summary = element_text(_pick(item, selectors.get("related_summary"), ITEM_SELECTORS["summary"]))
     published = _item_date(_pick(item, selectors.get("related_date"), ITEM_SELECTORS["date"]), settings, now)
+    if published is None and not selectors.get("related_date"):
+        published = _unmarked_date(item, title, settings, now)
     image = _pick(item, selectors.get("related_image"), ("img",))
     categories = _item_categories(item, selectors.get("related_category"))
     views = parse_count(element_text(_pick(item, selectors.get("related_views"), ITEM_SELECTORS["views"])))
-    url = canonical(link)
+    url = canonical(_RELATED_TRACKING.sub("", link))
     return Entry(
         id=url,
         title=title,
@@ -189,6 +226,12 @@ def _first_text_link(item: html.HtmlElement) -> html.HtmlElement | None:
 def _item_categories(item: html.HtmlElement, configured: str | None) -> tuple[str, ...]:
     selector = configured or ", ".join(ITEM_SELECTORS["category"])
     return tuple(dict.fromkeys(text for e in select(item, selector) if (text := element_text(e))))
+
+
+def _unmarked_date(item: html.HtmlElement, title: str, settings: AdapterSettings, now: datetime) -> datetime | None:
+    """A date printed next to the link without markup: `<li><a>…</a><span>2025-06-18</span></li>`."""
+    rest = element_text(item).replace(title, "", 1).strip()
+    return parse_date(rest, settings.timezone, now) if rest and len(rest) <= _MAX_UNMARKED_DATE else None
 
 
 def _item_date(element: html.HtmlElement | None, settings: AdapterSettings, now: datetime) -> datetime | None:
