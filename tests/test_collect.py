@@ -134,3 +134,26 @@ def test_preview_auto_over_http(server: LocalServer) -> None:
     server.add("/feed.xml", rss(server, "Previewed"), content_type="application/rss+xml")
     result = run_cli("preview", server.url("/feed.xml"), "--adapter", "auto", "--json", check=True)
     assert [e["title"] for e in json.loads(result.stdout)["entries"]] == ["Previewed"]
+
+
+def test_auto_reads_a_wordpress_home_page_through_the_rest_api(tmp_path: Path, server: LocalServer) -> None:
+    home = (
+        '<html><head><title>A WordPress site</title>'
+        f'<link rel="https://api.w.org/" href="{server.url("/wp-json/")}"></head>'
+        "<body><h1>Latest</h1></body></html>"
+    )
+    server.add("/", home.encode())
+    server.add("/wp-json/wp/v2/posts", json.dumps([wp_post(server, 7, "Via REST")]).encode(), content_type="application/json")
+    urlset = (
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        f'<url><loc>{server.url("/news/mapped.html")}</loc><lastmod>2025-07-02</lastmod></url></urlset>'
+    )
+    server.add("/sitemap.xml", urlset.encode(), content_type="application/xml")
+    report = build_with(
+        tmp_path,
+        f'[[sources]]\nname = "home"\nurl = "{server.url("/")}"\nadapter = "auto"\n'
+        f'[[sources]]\nname = "map"\nurl = "{server.url("/sitemap.xml")}"\nadapter = "auto"\n',
+    )
+    assert not report.failed, [s.error for s in report.failed]
+    ids = {e.id for e in feedparser.parse((tmp_path / "output" / "all.atom.xml").read_bytes()).entries}
+    assert ids == {server.url("/7/"), server.url("/news/mapped.html")}

@@ -100,26 +100,31 @@ def read_visible_meta(
     meta = VisibleMeta()
     if anchor is None:
         return meta
-    for block, text in _blocks(anchor, stop):
+    read: set[html.HtmlElement] = set()
+    for block, text in _blocks(anchor, stop, read):
         if _read_block(text, meta, tz, now):
             meta.blocks.append(block)
+            read.update(block.iter())
     return meta
 
 
-def _blocks(anchor: html.HtmlElement, stop: html.HtmlElement | None) -> Iterator[tuple[html.HtmlElement, str]]:
-    """Short text blocks after the title, outermost first, each read once."""
-    taken: set[html.HtmlElement] = set()
+def _blocks(
+    anchor: html.HtmlElement, stop: html.HtmlElement | None, read: set[html.HtmlElement]
+) -> Iterator[tuple[html.HtmlElement, str]]:
+    """Short text blocks after the title in document order, outer before inner; the inner
+    ones of a block that was `read` are skipped."""
+    skipped: set[html.HtmlElement] = set()
     # A body that holds the title too (one box for everything) is no boundary.
     if stop is not None and any(ancestor is stop for ancestor in anchor.iterancestors()):
         stop = None
     for element in _WINDOW(anchor):
         if _is_body(element, stop):
             return
-        if element in taken or not isinstance(element.tag, str) or element.tag in _SKIPPED_TAGS:
-            taken.update(element.iter())
+        if element in read or element in skipped:
             continue
-        if _is_small(element) and (text := element_text(element)) and len(text) <= MAX_BLOCK_TEXT:
-            taken.update(element.iter())
+        if not isinstance(element.tag, str) or element.tag in _SKIPPED_TAGS:
+            skipped.update(element.iter())
+        elif _is_small(element) and (text := element_text(element)) and len(text) <= MAX_BLOCK_TEXT:
             yield element, text
 
 
