@@ -236,6 +236,7 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         declared=config.categories,
         site_title=config.site.title,
         max_entries=config.site.max_entries,
+        custom=config.feeds,
     )
     site = SiteInfo(
         title=config.site.title,

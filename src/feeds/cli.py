@@ -64,6 +64,12 @@ def _parser() -> argparse.ArgumentParser:
     watch.add_argument("--interval", type=float, default=60.0, metavar="SECONDS", help="longest sleep between builds (default 60)")
     watch.set_defaults(run=_run_watch)
 
+    serve = commands.add_parser("serve", help="serve the output directory on 127.0.0.1, for a local reader")
+    serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="config file (default: config.toml)")
+    serve.add_argument("--output", type=Path, help="directory to serve (default: [site] output_dir)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 picks a free one)")
+    serve.set_defaults(run=_run_serve)
+
     preview = commands.add_parser("preview", help="show the entries a page or file gives, without writing anything")
     preview.add_argument("location", metavar="URL_OR_PATH")
     preview.add_argument("--json", action="store_true", help='print {"entries": [...]} as JSON')
@@ -120,6 +126,17 @@ def _run_watch(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print("stopped", file=sys.stderr)
         return EXIT_OK
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    directory = args.output or load_config(args.config).site.output_dir
+    try:
+        serve(Path(directory), port=args.port)
+    except KeyboardInterrupt:
+        print("stopped", file=sys.stderr)
+    return EXIT_OK
 
 
 def _print_failures(report: BuildReport) -> None:

@@ -6,19 +6,18 @@ one line and exit 2 instead of a traceback.
 
 from __future__ import annotations
 
-import difflib
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta, tzinfo
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from . import adapters
+from . import configvalues as values
+from .configvalues import ConfigError
+from .custom_feeds import FeedConfig, read_feeds
 from .fetch import FetchSettings, user_agent
-from .models import FeedsError
 from .slugs import RESERVED, VALID_SLUG, slugify
 from .urls import is_web_url
 
@@ -38,18 +37,8 @@ SOURCE_KEYS = {
 }
 DEFAULT_MAX_FULLTEXT = 20
 CATEGORY_KEYS = {"name", "slug", "title", "description"}
-TOP_KEYS = {"site", "fetch", "sources", "categories"}
-_DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
-_DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-INCLUDED_TOP_KEYS = {"sources", "categories"}
-
-
-class ConfigError(FeedsError):
-    """A configuration mistake, located by file and key."""
-
-    def __init__(self, file: Path, key: str, message: str) -> None:
-        self.file, self.key = file, key
-        super().__init__(f"{file}: {key}: {message}" if key else f"{file}: {message}")
+TOP_KEYS = {"site", "fetch", "sources", "categories", "feeds"}
+INCLUDED_TOP_KEYS = {"sources", "categories", "feeds"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,23 +91,25 @@ class Config:
     sources: tuple[SourceConfig, ...]
     categories: tuple[CategoryConfig, ...] = ()
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    feeds: tuple[FeedConfig, ...] = ()
+    """Feeds composed with [[feeds]], besides the category feeds."""
 
 
 def load_config(path: Path) -> Config:
     """Read `path` and every file its `[site] include` globs match."""
     path = Path(path)
     data = _read_toml(path)
-    _check_keys(path, "", data, TOP_KEYS)
-    site_table = _table(path, "site", data.get("site", {}))
-    _check_keys(path, "site", site_table, SITE_KEYS)
+    values.check_keys(path, "", data, TOP_KEYS)
+    site_table = values.table(path, "site", data.get("site", {}))
+    values.check_keys(path, "site", site_table, SITE_KEYS)
     site = _site(path, site_table)
-    fetch_table = _table(path, "fetch", data.get("fetch", {}))
-    _check_keys(path, "fetch", fetch_table, FETCH_KEYS)
+    fetch_table = values.table(path, "fetch", data.get("fetch", {}))
+    values.check_keys(path, "fetch", fetch_table, FETCH_KEYS)
     fetch = _fetch(path, fetch_table, site.base_url)
 
     files = [(path, data)]
     seen_files = {path.resolve()}
-    for pattern in _strings(path, "site.include", site_table.get("include", [])):
+    for pattern in values.strings(path, "site.include", site_table.get("include", [])):
         try:
             matches = sorted(p for p in path.parent.glob(pattern) if p.is_file())
         except (ValueError, NotImplementedError) as error:  # an empty or an absolute pattern
@@ -130,14 +121,14 @@ def load_config(path: Path) -> Config:
                 continue  # the config itself ("*.toml"), or matched by an earlier pattern
             seen_files.add(included.resolve())
             included_data = _read_toml(included)
-            _check_keys(included, "", included_data, INCLUDED_TOP_KEYS)
+            values.check_keys(included, "", included_data, INCLUDED_TOP_KEYS)
             files.append((included, included_data))
 
     sources: list[SourceConfig] = []
     categories: list[CategoryConfig] = []
     seen_sources: dict[str, Path] = {}
     for file, file_data in files:
-        for index, raw in enumerate(_array(file, "sources", file_data.get("sources", []))):
+        for index, raw in enumerate(values.array(file, "sources", file_data.get("sources", []))):
             source = _source(file, f"sources[{index}]", raw, site.timezone)
             if source.name in seen_sources:
                 raise ConfigError(
@@ -146,11 +137,18 @@ def load_config(path: Path) -> Config:
                 )
             seen_sources[source.name] = file
             sources.append(source)
-        for index, raw in enumerate(_array(file, "categories", file_data.get("categories", []))):
+        for index, raw in enumerate(values.array(file, "categories", file_data.get("categories", []))):
             category = _category(file, f"categories[{index}]", raw)
             _check_unique_category(file, f"categories[{index}]", category, categories)
             categories.append(category)
-    return Config(path=path, site=site, sources=tuple(sources), categories=tuple(categories), fetch=fetch)
+    # Feeds come last: they name sources and must not take a category's slug.
+    feeds: list[FeedConfig] = []
+    for file, file_data in files:
+        taken = {"all", *(c.slug for c in categories), *(f.slug for f in feeds)}
+        feeds += read_feeds(file, file_data.get("feeds", []), seen_sources, taken)
+    return Config(
+        path=path, site=site, sources=tuple(sources), categories=tuple(categories), fetch=fetch, feeds=tuple(feeds)
+    )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -166,21 +164,21 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _site(file: Path, table: Mapping[str, Any]) -> SiteConfig:
-    base_url = _string(file, "site.base_url", table.get("base_url", "http://localhost:8000/"))
+    base_url = values.string(file, "site.base_url", table.get("base_url", "http://localhost:8000/"))
     if not is_web_url(base_url):
         raise ConfigError(file, "site.base_url", f"must be an http(s) URL, got {base_url!r}")
     notice_after = table.get("failure_notice_after")
     return SiteConfig(
-        title=_string(file, "site.title", table.get("title", "feeds")),
+        title=values.string(file, "site.title", table.get("title", "feeds")),
         base_url=base_url.rstrip("/") + "/",
-        output_dir=_directory(file, "site.output_dir", table.get("output_dir", "output")),
-        state_dir=_directory(file, "site.state_dir", table.get("state_dir", "state")),
-        timezone=_timezone(file, "site.timezone", table.get("timezone", "UTC")),
-        description=_string(file, "site.description", table.get("description", "")),
-        language=_string(file, "site.language", table.get("language", "")),
-        author=_string(file, "site.author", table.get("author", "")),
-        max_entries=_positive_int(file, "site.max_entries", table.get("max_entries", DEFAULT_MAX_ENTRIES)),
-        failure_notice_after=_duration(file, "site.failure_notice_after", notice_after) if notice_after else None,
+        output_dir=values.directory(file, "site.output_dir", table.get("output_dir", "output")),
+        state_dir=values.directory(file, "site.state_dir", table.get("state_dir", "state")),
+        timezone=values.timezone(file, "site.timezone", table.get("timezone", "UTC")),
+        description=values.string(file, "site.description", table.get("description", "")),
+        language=values.string(file, "site.language", table.get("language", "")),
+        author=values.string(file, "site.author", table.get("author", "")),
+        max_entries=values.positive_int(file, "site.max_entries", table.get("max_entries", DEFAULT_MAX_ENTRIES)),
+        failure_notice_after=values.duration(file, "site.failure_notice_after", notice_after) if notice_after else None,
     )
 
 
@@ -188,81 +186,62 @@ def _fetch(file: Path, table: Mapping[str, Any], base_url: str) -> FetchSettings
     defaults = FetchSettings()
     numbers: dict[str, Any] = {}
     for key in ("concurrency", "per_host", "max_bytes", "max_redirects"):
-        numbers[key] = _positive_int(file, f"fetch.{key}", table.get(key, getattr(defaults, key)))
-    numbers["retries"] = _non_negative(file, "fetch.retries", table.get("retries", defaults.retries), int)
+        numbers[key] = values.positive_int(file, f"fetch.{key}", table.get(key, getattr(defaults, key)))
+    numbers["retries"] = values.non_negative(file, "fetch.retries", table.get("retries", defaults.retries), int)
     for key in ("timeout", "backoff", "max_retry_after"):
-        numbers[key] = float(_non_negative(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), float))
-    agent = _string(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
+        numbers[key] = float(values.non_negative(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), float))
+    agent = values.string(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
     return FetchSettings(user_agent=agent, **numbers)
 
 
-def _directory(file: Path, key: str, value: Any) -> Path:
-    directory = Path(_string(file, key, value))
-    return directory if directory.is_absolute() else file.parent / directory
-
-
-def _duration(file: Path, key: str, value: Any) -> timedelta:
-    """A duration such as "30m", "6h", "1d12h" or "90s"."""
-    text = _string(file, key, value).strip()
-    parts = _DURATION.findall(text)
-    if not parts or _DURATION.sub("", text).strip():
-        raise ConfigError(file, key, f"{text!r} is not a duration (use e.g. \"30m\", \"6h\", \"1d\")")
-    total = timedelta()
-    for amount, unit in parts:
-        total += timedelta(**{_DURATION_UNITS[unit.lower()]: int(amount)})
-    if total <= timedelta(0):
-        raise ConfigError(file, key, "must be longer than zero")
-    return total
-
-
 def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
-    table = _table(file, key, raw)
-    _check_keys(file, key, table, SOURCE_KEYS)
+    table = values.table(file, key, raw)
+    values.check_keys(file, key, table, SOURCE_KEYS)
     for required in ("name", "url"):
         if required not in table:
             raise ConfigError(file, f"{key}.{required}", "missing (every source needs one)")
-    name = _string(file, f"{key}.name", table["name"]).strip()
+    name = values.string(file, f"{key}.name", table["name"]).strip()
     if not name:
         raise ConfigError(file, f"{key}.name", "must not be empty")
-    url = _string(file, f"{key}.url", table["url"]).strip()
+    url = values.string(file, f"{key}.url", table["url"]).strip()
     if not url:
         raise ConfigError(file, f"{key}.url", "must not be empty")
     if not is_web_url(url):
         if "://" in url:
             raise ConfigError(file, f"{key}.url", f"only http(s) URLs or local paths, got {url!r}")
         url = str((file.parent / url).resolve())
-    adapter = _string(file, f"{key}.adapter", table.get("adapter", "article"))
+    adapter = values.string(file, f"{key}.adapter", table.get("adapter", "article"))
     if adapter not in adapters.NAMES:
-        raise ConfigError(file, f"{key}.adapter", _unknown("adapter", adapter, adapters.NAMES))
-    selectors = _table(file, f"{key}.selectors", table.get("selectors", {}))
+        raise ConfigError(file, f"{key}.adapter", values.unknown("adapter", adapter, adapters.NAMES))
+    selectors = values.table(file, f"{key}.selectors", table.get("selectors", {}))
     for selector_key, selector in selectors.items():
         problem = adapters.selector_problem(
-            adapter, selector_key, _string(file, f"{key}.selectors.{selector_key}", selector)
+            adapter, selector_key, values.string(file, f"{key}.selectors.{selector_key}", selector)
         )
         if problem:
             raise ConfigError(file, f"{key}.selectors.{selector_key}", problem)
-    category = _string(file, f"{key}.category", table.get("category", "")).strip()
+    category = values.string(file, f"{key}.category", table.get("category", "")).strip()
     return SourceConfig(
         name=name,
         url=url,
         adapter=adapter,
-        timezone=_timezone(file, f"{key}.timezone", table["timezone"]) if "timezone" in table else default_tz,
+        timezone=values.timezone(file, f"{key}.timezone", table["timezone"]) if "timezone" in table else default_tz,
         category=category or None,
-        refresh=_duration(file, f"{key}.refresh", table["refresh"]) if "refresh" in table else None,
-        fulltext=_boolean(file, f"{key}.fulltext", table.get("fulltext", False)),
-        max_fulltext=_positive_int(file, f"{key}.max_fulltext", table.get("max_fulltext", DEFAULT_MAX_FULLTEXT)),
+        refresh=values.duration(file, f"{key}.refresh", table["refresh"]) if "refresh" in table else None,
+        fulltext=values.boolean(file, f"{key}.fulltext", table.get("fulltext", False)),
+        max_fulltext=values.positive_int(file, f"{key}.max_fulltext", table.get("max_fulltext", DEFAULT_MAX_FULLTEXT)),
         selectors=dict(selectors),
         defined_in=file,
     )
 
 
 def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
-    table = _table(file, key, raw)
-    _check_keys(file, key, table, CATEGORY_KEYS)
+    table = values.table(file, key, raw)
+    values.check_keys(file, key, table, CATEGORY_KEYS)
     if "name" not in table:
         raise ConfigError(file, f"{key}.name", "missing (every category needs one)")
-    name = _string(file, f"{key}.name", table["name"]).strip()
-    slug = _string(file, f"{key}.slug", table.get("slug", slugify(name)))
+    name = values.string(file, f"{key}.name", table["name"]).strip()
+    slug = values.string(file, f"{key}.slug", table.get("slug", slugify(name)))
     if not VALID_SLUG.match(slug):
         raise ConfigError(
             file, f"{key}.slug",
@@ -273,8 +252,8 @@ def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
     return CategoryConfig(
         name=name,
         slug=slug,
-        title=_string(file, f"{key}.title", table.get("title", name)),
-        description=_string(file, f"{key}.description", table.get("description", "")),
+        title=values.string(file, f"{key}.title", table.get("title", name)),
+        description=values.string(file, f"{key}.description", table.get("description", "")),
     )
 
 
@@ -284,71 +263,3 @@ def _check_unique_category(file: Path, key: str, category: CategoryConfig, earli
             raise ConfigError(file, f"{key}.name", f"category {category.name!r} declared twice")
         if other.slug == category.slug:
             raise ConfigError(file, f"{key}.slug", f"slug {category.slug!r} is already used by category {other.name!r}")
-
-
-def _timezone(file: Path, key: str, value: Any) -> tzinfo:
-    name = _string(file, key, value)
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(file, key, f"unknown timezone {name!r} (use an IANA name such as 'Asia/Shanghai')") from None
-
-
-def _check_keys(file: Path, where: str, table: Mapping[str, Any], allowed: set[str]) -> None:
-    for key in table:
-        if key not in allowed:
-            path = f"{where}.{key}" if where else key
-            raise ConfigError(file, path, _unknown("key", key, allowed))
-
-
-def _unknown(what: str, value: str, known: set[str] | frozenset[str]) -> str:
-    message = f"unknown {what} {value!r}"
-    close = difflib.get_close_matches(value, sorted(known), n=1)
-    if close:
-        return f"{message} (did you mean {close[0]!r}?)"
-    return f"{message} (known: {', '.join(sorted(known))})"
-
-
-def _table(file: Path, key: str, value: Any) -> Mapping[str, Any]:
-    if not isinstance(value, dict):
-        raise ConfigError(file, key, f"must be a table, got {type(value).__name__}")
-    return value
-
-
-def _array(file: Path, key: str, value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise ConfigError(file, key, f"must be an array of tables ([[{key}]]), got {type(value).__name__}")
-    return value
-
-
-def _string(file: Path, key: str, value: Any) -> str:
-    if not isinstance(value, str):
-        raise ConfigError(file, key, f"must be a string, got {type(value).__name__}")
-    return value
-
-
-def _positive_int(file: Path, key: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(file, key, f"must be a positive integer, got {value!r}")
-    return value
-
-
-def _boolean(file: Path, key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(file, key, f"must be true or false, got {value!r}")
-    return value
-
-
-def _non_negative(file: Path, key: str, value: Any, kind: type[int] | type[float]) -> int | float:
-    allowed = (int, float) if kind is float else (int,)
-    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
-        raise ConfigError(file, key, f"must be a non-negative number, got {value!r}")
-    return value
-
-
-def _strings(file: Path, key: str, value: Any) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise ConfigError(file, key, f"must be a list of strings, got {type(value).__name__}")
-    return [_string(file, f"{key}[{index}]", item) for index, item in enumerate(value)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from .config import CategoryConfig
+from .custom_feeds import FeedConfig, converted
 from .models import Entry
 from .slugs import assign_slugs
 
@@ -41,8 +42,9 @@ def route(
     declared: Iterable[CategoryConfig],
     site_title: str,
     max_entries: int,
+    custom: Sequence[FeedConfig] = (),
 ) -> list[FeedSpec]:
-    """The all-entries feed followed by one feed per category, sorted by slug.
+    """The all-entries feed, one feed per category sorted by slug, then the `[[feeds]]`.
 
     `source_categories` maps a source name to its configured category, if any.
     """
@@ -54,7 +56,9 @@ def route(
         for name in dict.fromkeys(n for n in names if n):
             members.setdefault(name, []).append(entry)
 
-    slugs = assign_slugs(members, {name: c.slug for name, c in declared_by_name.items()})
+    slugs = assign_slugs(
+        members, {name: c.slug for name, c in declared_by_name.items()}, (feed.slug for feed in custom)
+    )
     feeds = [
         FeedSpec(
             slug=ALL_SLUG,
@@ -74,4 +78,24 @@ def route(
                 entries=tuple(newest_first(members[name])[:max_entries]),
             )
         )
+    feeds.extend(_custom_feed(feed, all_entries, source_categories, site_title, max_entries) for feed in custom)
     return feeds
+
+
+def _custom_feed(
+    feed: FeedConfig,
+    entries: list[Entry],
+    source_categories: Mapping[str, str | None],
+    site_title: str,
+    max_entries: int,
+) -> FeedSpec:
+    chosen = [e for e in entries if feed.selects(e, source_categories.get(e.source)) and feed.keeps(e)]
+    kept = newest_first(chosen)[: feed.limit or max_entries]
+    if feed.convert:
+        kept = [converted(entry, feed.convert) for entry in kept]
+    return FeedSpec(
+        slug=feed.slug,
+        title=f"{site_title} · {feed.title}",
+        description=feed.description or f"{feed.title} ({site_title})",
+        entries=tuple(kept),
+    )

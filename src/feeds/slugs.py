@@ -39,13 +39,13 @@ def slugify(name: str) -> str:
     return slug
 
 
-def assign_slugs(names: Iterable[str], declared: Mapping[str, str]) -> dict[str, str]:
+def assign_slugs(names: Iterable[str], declared: Mapping[str, str], taken_elsewhere: Iterable[str] = ()) -> dict[str, str]:
     """A unique slug for every category name.
 
     Declared slugs are kept as given. Derived ones that collide get -2, -3… in the
     sorted order of the names, so the result does not depend on input order.
     """
-    taken = set(declared.values())
+    taken = set(declared.values()) | set(taken_elsewhere)
     slugs = dict(declared)
     for name in sorted(set(names) - set(declared)):
         base = slugify(name)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from lxml import etree, html
+from lxml import html
 
 from ..css import select, select_first
 from ..dates import parse_count, parse_date
@@ -43,13 +43,6 @@ KNOWN_BLOCK_CLASSES = frozenset(
     {"entry-related", "jp-relatedposts-items", "yarpp-related", "crp_related", "related-posts",
      "related_posts", "wp-block-jetpack-related-posts", "post-related", "related-articles",
      "relatedPosts"}
-)
-# One pass, with a cheap substring test, instead of a selector per class; the exact
-# class-token test follows in Python.
-_MAYBE_KNOWN_BLOCK = etree.XPath(
-    "//*[@class and ("
-    + " or ".join(f"contains(@class, '{name}')" for name in sorted(KNOWN_BLOCK_CLASSES))
-    + ")]"
 )
 RELATED_HEADING = re.compile(
     r"^(相关(推荐|文章|阅读|新闻|资讯|报道|内容|链接|稿件)|延伸阅读|推荐阅读|猜你喜欢|"
@@ -98,19 +91,28 @@ def _items(page: Page, settings: AdapterSettings) -> tuple[list[html.HtmlElement
         if not found:
             raise ExtractionError(f"selectors.related {selector!r} matched nothing")
         return found[:MAX_ITEMS], "selectors"
-    for items, layer in _candidate_item_lists(page.tree):
+    for items, layer in _candidate_item_lists(page):
         if items:
             return items[:MAX_ITEMS], layer
     return [], ""
 
 
-def _candidate_item_lists(tree: html.HtmlElement) -> Iterator[tuple[list[html.HtmlElement], str]]:
-    for block in _MAYBE_KNOWN_BLOCK(tree):
-        if KNOWN_BLOCK_CLASSES.intersection(block.get("class", "").split()):
-            yield _block_items(block), "theme"
-    for heading in select(tree, _HEADING_TAGS):
+def _candidate_item_lists(page: Page) -> Iterator[tuple[list[html.HtmlElement], str]]:
+    for block in _known_blocks(page):
+        yield _block_items(block), "theme"
+    for heading in select(page.tree, _HEADING_TAGS):
         if _is_related_heading(heading):
             yield _items_after(heading), "heading"
+
+
+def _known_blocks(page: Page) -> list[html.HtmlElement]:
+    """The containers of known related-post markup, in document order, from the page's
+    class index (built once per page, shared with the main article)."""
+    blocks = list(dict.fromkeys(e for name in KNOWN_BLOCK_CLASSES for e in page.named.get("." + name, [])))
+    if len(blocks) > 1:
+        position = {element: index for index, element in enumerate(page.tree.iter())}
+        blocks.sort(key=position.__getitem__)
+    return blocks
 
 
 def _is_front_page(url: str) -> bool:

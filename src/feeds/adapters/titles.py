@@ -77,7 +77,9 @@ class Titles:
         key = _key(title)
         if not key:
             return None
-        heading = next((element for element, text in self.headings if _key(text) == key), None)
+        # Most titles are the page's <h1>: try those before collecting every heading.
+        h1 = next((e for e in self.page.tree.iter("h1") if _key(element_text(e)) == key), None)
+        heading = h1 if h1 is not None else next((e for e, text in self.headings if _key(text) == key), None)
         if heading is not None:
             return heading
         # The first such element that is no link: the same title may come again in a
