@@ -679,6 +679,7 @@ def visible_line(line: str, tz: ZoneInfo = SHANGHAI) -> Entry:
         ("来源：人民日报 记者：张三 李四 通讯员：王五", None, ("张三", "李四"), "人民日报"),
         ("责任编辑：李晓梅 审核：王强", None, (), None),
         ("会议时间：2025年7月10日", None, (), None),
+        ("新华社北京7月3日电 【责任编辑：张三】", None, (), None),
         ("By Jane Doe and John Roe | Updated July 3, 2025", None, ("Jane Doe", "John Roe"), None),
         ("By the end of the year, the council expects to hire 40 drivers.", None, (), None),
     ],
@@ -729,3 +730,32 @@ def test_title_suffix_cut_where_the_rest_is_a_heading() -> None:
 def test_site_name_heading_is_not_the_title() -> None:
     heading = '<header><h1><a href="/">保定市人民政府</a></h1></header>'
     assert titled("关于开展安全生产检查的通知_保定市人民政府", heading=heading) == "关于开展安全生产检查的通知"
+
+
+def head_page(head: str, url: str = "https://news.example.cn/2025/07/03/story.html") -> Entry:
+    page = f"""<html><head><meta charset="utf-8"><title>港口新闻 - 示例网</title>{head}</head>
+    <body><h1>港口新闻</h1><div class="entry-content"><p>正文。</p><img src="/img/lead.jpg" alt=""></div></body></html>"""
+    document = Document(body=page.encode(), url=url, fetched_at=NOW)
+    return extract_article(document, AdapterSettings(source="t", timezone=SHANGHAI))[0]
+
+
+def test_a_front_page_canonical_is_not_the_articles_address() -> None:
+    main = head_page('<link rel="canonical" href="https://news.example.cn/"><meta property="og:url" content="/index.html">')
+    assert main.id == "https://news.example.cn/2025/07/03/story.html"
+    assert main.provenance["link"] == "document"
+    plain_permalink = head_page('<link rel="canonical" href="https://news.example.cn/">', url="https://news.example.cn/?p=318")
+    assert plain_permalink.id == "https://news.example.cn/?p=318"
+    front = head_page('<link rel="canonical" href="https://news.example.cn/">', url="https://news.example.cn/index.html")
+    assert front.id == "https://news.example.cn/" and front.provenance["link"] == "canonical"
+
+
+def test_a_logo_as_og_image_is_not_the_lead_image() -> None:
+    main = head_page('<meta property="og:image" content="/static/images/logo-share.png">')
+    assert main.image == "https://news.example.cn/img/lead.jpg"
+    assert main.provenance["image"] == "theme"
+
+
+def test_an_og_title_that_is_only_the_site_name_is_skipped() -> None:
+    main = head_page('<meta property="og:title" content="示例网"><meta property="og:site_name" content="示例网">')
+    assert main.title == "港口新闻"
+    assert main.provenance["title"] == "heuristics"

@@ -40,7 +40,8 @@ def preview() -> list[dict]:
 def test_one_rss_and_one_atom_file_per_category_plus_all(output: Path) -> None:
     names = sorted(path.name for path in output.iterdir())
     feeds = [f"{slug}.{kind}.xml" for slug in EXPECTED_COUNTS for kind in ("rss", "atom")]
-    assert names == sorted([*feeds, "status.json"])
+    feeds += [f"{slug}.json" for slug in EXPECTED_COUNTS]
+    assert names == sorted([*feeds, "status.json", "feeds.opml", "index.html"])
 
 
 @pytest.mark.parametrize("slug", sorted(EXPECTED_COUNTS))
@@ -127,6 +128,6 @@ def test_a_rebuild_with_nothing_new_rewrites_nothing(tmp_path: Path) -> None:
     history = {p.name: p.read_bytes() for p in (state / "entries").iterdir()}
     time.sleep(0.01)
     again = build_into(out, state)
-    assert "7 files, 0 changed" in again
+    assert "12 files, 0 changed" in again
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == files
     assert {p.name: p.read_bytes() for p in (state / "entries").iterdir()} == history

@@ -228,3 +228,11 @@ def test_slugs_the_schema_accepts_are_those_config_accepts(tmp_path: Path, slug:
 def test_urls_the_schema_accepts_are_those_config_accepts(tmp_path: Path, url: str) -> None:
     table = f'[[sources]]\nname = "s"\nurl = {json.dumps(url)}\n'
     assert (not errors(table)) == _config_accepts(tmp_path, table)
+
+
+def test_feed_keys_agree_with_the_loader() -> None:
+    from feeds.custom_feeds import FEED_KEYS, FILTER_FIELDS
+
+    feed = SCHEMA["$defs"]["feed"]
+    assert set(feed["properties"]) == FEED_KEYS
+    assert feed["properties"]["include"]["propertyNames"]["enum"] == list(FILTER_FIELDS)

@@ -18,12 +18,15 @@ from typing import Literal
 from .collect import collect
 from .config import Config, SourceConfig
 from .fetch import Fetcher, Validators
+from .index_page import INDEX_FILENAME, render_index
 from .locking import StateLock
 from .models import Entry, FeedsError
 from .notices import failure_notice
+from .opml import OPML_FILENAME, render_opml
 from .parsing import Parser
 from .publish import write_if_changed
 from .render import SiteInfo, atom_filename, render_atom, render_rss, rss_filename
+from .render_json import json_filename, render_json
 from .route import route
 from .sourcestate import SourceState, SourceStates
 from .store import History
@@ -248,7 +251,11 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
     for spec in feeds:
         outputs.append((rss_filename(spec.slug), render_rss(spec, site)))
         outputs.append((atom_filename(spec.slug), render_atom(spec, site)))
-    outputs.append((STATUS_FILENAME, _json_bytes(report.status())))
+        outputs.append((json_filename(spec.slug), render_json(spec, site)))
+    status = report.status()
+    outputs.append((STATUS_FILENAME, _json_bytes(status)))
+    outputs.append((OPML_FILENAME, render_opml(feeds, site)))
+    outputs.append((INDEX_FILENAME, render_index(feeds, site, status, description=config.site.description)))
 
     files, changed = [], []
     for name, data in outputs:

@@ -8,7 +8,7 @@ keep a fixed order and no value comes from the clock, so equal specs give equal 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from .models import Entry
@@ -78,5 +78,5 @@ def rfc3339(value: datetime) -> str:
         raise ValueError(f"datetime without a timezone cannot go into a feed: {value!r}")
     # Historical zone offsets such as LMT +08:05:43 have seconds, which RFC 3339 cannot carry.
     if offset.total_seconds() % 60:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     return value.isoformat()

@@ -20,8 +20,15 @@ from ..dates import parse_count
 from ..models import AdapterSettings, Document, Entry, ExtractionError
 from ..page import Page, element_text
 from ..urls import canonical
-from .body import Body, container_body, extracted_body, find_container, json_ld_body
-from .fields import PageFields, first_paragraph
+from .body import (
+    Body,
+    container_body,
+    extracted_body,
+    find_container,
+    first_paragraph,
+    json_ld_body,
+)
+from .fields import PageFields
 from .layers import SELECTORS, THEME, VISIBLE_TEXT, Found, first
 from .microformats import Microformats
 from .related import RELATED_SELECTOR_KEYS, extract_related

@@ -19,18 +19,14 @@ from lxml import etree, html
 from ..css import select
 from ..page import Page, element_text
 from ..sanitize import CHROME_SELECTORS, lazy_image_url, sanitize_element, text_to_html
+from ..text import shorten
 from .layers import HEURISTICS, JSON_LD, MICROFORMATS, THEME, Found
 from .microformats import Microformats
+from .theme import THEME_CONTENT
 
 log = logging.getLogger(__name__)
+SUMMARY_LENGTH = 200
 
-# Body containers of common themes and Chinese CMSs (TRS, Hanweb, gov.cn, WebPlus, VSB),
-# most specific first.
-THEME_CONTENT = (
-    ".entry-content", ".post-content", ".article-content", ".article_content", ".article-body",
-    ".post-body", ".TRS_Editor", ".TRS_UEDITOR", "#UCAP-CONTENT", ".pages_content",
-    ".Custom_UnionStyle", "#zoom", ".wp_articlecontent", ".v_news_content", ".news_content",
-)
 _CHROME = ", ".join(CHROME_SELECTORS)
 _EXTRACT_OPTIONS: dict[str, Any] = {
     "output_format": "html", "include_images": True, "include_links": True,
@@ -95,6 +91,14 @@ def json_ld_body(page: Page) -> Body:
         return Body()
     content = "\n".join(text_to_html(line.strip()) for line in text.splitlines() if line.strip())
     return Body(content, _parse_fragment(content), JSON_LD)
+
+
+def first_paragraph(root: html.HtmlElement | None) -> str:
+    """The first paragraph's text, shortened to a summary."""
+    if root is None:
+        return ""
+    text = next((t for p in select(root, "p") if (t := element_text(p))), "") or element_text(root)
+    return shorten(text, SUMMARY_LENGTH)
 
 
 def _prepared_copy(page: Page, drop: Iterable[html.HtmlElement]) -> html.HtmlElement:

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
 
 from lxml import html
 
-from ..css import select, select_first
+from ..css import select_first
 from ..dates import parse_count, parse_date
 from ..page import Page, element_text, ld_names, ld_text, ld_url
 from ..sanitize import lazy_image_url
-from ..text import fold, shorten
+from ..text import fold
 from .layers import (
     CANONICAL,
     DOCUMENT,
@@ -34,36 +35,18 @@ from .layers import (
     first,
 )
 from .microformats import Microformats
+from .theme import THEME_SELECTORS
 from .titles import Titles
 from .visible import names_from_byline
 
-SUMMARY_LENGTH = 200
-
-# Markup of common themes and CMSs, most specific first.
-THEME_SELECTORS = {
-    "title": (
-        "h1.entry-title", "h1.post-title", "h1.article-title", ".article-title", ".article_title",
-        ".xl_title", ".detail-title", ".detail_title", ".news-title", ".news_title", ".entry-title",
-    ),
-    "author": (
-        ".entry-info .nickname", ".entry-meta .author a", ".byline .author", "a[rel~=author]",
-        ".entry-author",
-    ),
-    "date": (
-        "time.entry-date[datetime]", ".entry-info time", ".entry-meta time", ".entry-date", ".post-date",
-    ),
-    "category": (
-        '.entry-info a[rel~="category"]', '.entry-meta a[rel~="category"]',
-        'article a[rel~="category"]', '.entry-head a[rel~="category"]', ".cat-links a",
-    ),
-    "views": (".entry-info .views", ".entry-meta .views", ".post-views"),
-}
 _AUTHOR_SPLIT = re.compile(r"\s*(?:[,，、;；]|\s+and\s+|\s+&\s+)\s*")
 _BYLINES = (".byline", ".author", ".byline-author", ".post-author", ".article-author")
 # <meta name> spellings of dates; `pubdate` is also the Chinese government site standard.
 _META_PUBLISHED = ("pubdate", "publishdate", "publish-date", "publish_date", "dc.date.issued",
                    "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date", "parsely-pub-date")
 _META_UPDATED = ("dc.date.modified", "dcterms.modified", "last-modified")
+_FRONT_PAGE = re.compile(r"^/?(?:index\.\w+|default\.\w+)?$", re.IGNORECASE)
+_LOGO = re.compile(r"logo|favicon", re.IGNORECASE)
 
 
 class PageFields:
@@ -78,16 +61,21 @@ class PageFields:
     def link(self) -> Found[str]:
         ld = self.ld
         steps: list[Step[str]] = [
-            (CANONICAL, lambda: self._canonical_link()),
-            (OPENGRAPH, lambda: self.page.absolute(self.meta.get("og:url"))),
-            (JSON_LD, lambda: self.page.absolute(ld_url(ld.get("url")) or ld_url(ld.get("mainEntityOfPage")))),
+            (CANONICAL, lambda: self._own_address(self._canonical_link())),
+            (OPENGRAPH, lambda: self._own_address(self.meta.get("og:url"))),
+            (JSON_LD, lambda: self._own_address(ld_url(ld.get("url")) or ld_url(ld.get("mainEntityOfPage")))),
         ]
         return first(steps) or Found(self.page.url, DOCUMENT)
 
     def title_steps(self) -> list[Step[str]]:
-        clean = self.titles.clean
+        def clean(text: str) -> str:
+            """`text` without a site-name suffix; nothing when it is only the site's name
+            (the og:title some sites print on every page)."""
+            text = self.titles.clean(text)
+            return "" if self.titles.is_site_name(text) else text
+
         return [
-            (JSON_LD, lambda: ld_text(self.ld.get("headline")) or clean(ld_text(self.ld.get("name")))),
+            (JSON_LD, lambda: clean(ld_text(self.ld.get("headline")) or ld_text(self.ld.get("name")))),
             (OPENGRAPH, lambda: clean(self.meta.get("og:title", "") or self.meta.get("twitter:title", ""))),
             (META, lambda: self.meta.get("articletitle", "")),
             (MICROFORMATS, lambda: _text_or_content(self.micro.title())),
@@ -142,11 +130,10 @@ class PageFields:
         ]
 
     def image_steps(self) -> list[Step[str]]:
-        absolute = self.page.absolute
         return [
-            (JSON_LD, lambda: absolute(ld_url(self.ld.get("image")))),
-            (OPENGRAPH, lambda: absolute(self.meta.get("og:image") or self.meta.get("twitter:image")
-                                         or self.meta.get("twitter:image:src"))),
+            (JSON_LD, lambda: self._lead_image(ld_url(self.ld.get("image")))),
+            (OPENGRAPH, lambda: self._lead_image(self.meta.get("og:image") or self.meta.get("twitter:image")
+                                                 or self.meta.get("twitter:image:src"))),
             (MICROFORMATS, lambda: self.image_url(self.micro.image())),
         ]
 
@@ -196,6 +183,23 @@ class PageFields:
     def _parse(self, value: str | None) -> datetime | None:
         return parse_date(value, self.tz, self.now) if value else None
 
+    def _own_address(self, url: str | None) -> str | None:
+        """`url` made absolute, unless it is a front page while the page was fetched from
+        deeper down: sites that print their home page as every page's canonical link
+        would otherwise give all their articles one id."""
+        absolute = self.page.absolute(url)
+        if absolute and _is_front_page(absolute) and not _is_front_page(self.page.url):
+            return None
+        return absolute
+
+    def _lead_image(self, url: str | None) -> str | None:
+        """An image URL from the metadata, unless it is the site's logo (the default
+        og:image of many sites)."""
+        absolute = self.page.absolute(url)
+        if absolute and _LOGO.search(urlsplit(absolute).path.rsplit("/", 1)[-1]):
+            return None
+        return absolute
+
     def _canonical_link(self) -> str | None:
         link = select_first(self.page.tree, 'link[rel~="canonical"][href]')
         return self.page.absolute(link.get("href")) if link is not None else None
@@ -223,12 +227,9 @@ class PageFields:
         return list(names_from_byline(element_text(byline))) if byline is not None else []
 
 
-def first_paragraph(root: html.HtmlElement | None) -> str:
-    """The first paragraph's text, shortened to a summary."""
-    if root is None:
-        return ""
-    text = next((t for p in select(root, "p") if (t := element_text(p))), "") or element_text(root)
-    return shorten(text, SUMMARY_LENGTH)
+def _is_front_page(url: str) -> bool:
+    parts = urlsplit(url)
+    return not parts.query and _FRONT_PAGE.match(parts.path) is not None
 
 
 def _text_or_content(element: html.HtmlElement | None) -> str:

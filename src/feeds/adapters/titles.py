@@ -103,13 +103,13 @@ class Titles:
         return self.clean(element_text(title)) if title is not None else ""
 
     def is_site_name(self, text: str) -> bool:
-        """Whether `text` names the site: a declared name, or a suffix of <title>."""
+        """Whether `text` names the site: a declared name, or the last part of <title>."""
         key = _key(text)
         if key in self.site_names:
             return True
         title = self.page.tree.find(".//title")
         segments = _SEPARATOR.split(element_text(title)) if title is not None else []
-        return any(_key(segment) == key for segment in segments[1:])
+        return len(segments) > 1 and _key(segments[-1]) == key
 
     def _strip_site_segments(self, text: str, cuts: Iterable[int]) -> str:
         end = len(text)

@@ -61,6 +61,7 @@ _NAME_SPLIT = re.compile(r"\s*(?:[、，,;；/&]|\s)\s*")
 _ENGLISH_NAME_SPLIT = re.compile(r"\s*(?:[、，,;；/&]|\band\b)\s*", re.IGNORECASE)
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
 _BYLINE_END = re.compile(rf"\s(?:on|at|updated|published)\b|[|·•—]|\s-\s|\d|\b{_MONTH}\s+\d", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 _DATE_WORDS = re.compile(
     rf"[\d\s\-/:.,年月日时分秒+]|上午|下午|星期.|周.|\b(?:{_MONTH}|mon|tue|wed|thu|fri|sat|sun|am|pm|t)\b",
     re.IGNORECASE,
@@ -143,17 +144,23 @@ def _read_block(text: str, meta: VisibleMeta, tz: tzinfo, now: datetime) -> bool
     labels = list(_LABEL.finditer(text))
     if not labels:
         return _read_date_only(text, meta, tz, now)
-    read, dated = False, False
+    read, names = False, set()
     for index, label in enumerate(labels):
         name = label.lastgroup or ""
         end = labels[index + 1].start() if index + 1 < len(labels) else len(text)
         value = _trim(text[label.end():end])
-        dated |= name in ("published", "updated")
+        names.add(name)
         read |= _read_value(name, label.group(), value, meta, tz, now) or name in ("editors", "ignored")
-    if not dated and meta.published is None and (published := parse_date(text, tz, now)):
-        # `2025-07-03 15:20 来源：新华社`: the date needs no label when the line has others.
-        meta.published, read = published, True
+    # `2025-07-03 15:20 来源：新华社`: a full date needs no label on a line that names the
+    # source or the author (not on an editor's line, which closes the body).
+    if meta.published is None and _is_byline(names) and _YEAR.search(text):
+        meta.published = parse_date(text, tz, now)
+        read |= meta.published is not None
     return read
+
+
+def _is_byline(names: set[str]) -> bool:
+    return bool(names & {"publisher", "authors"}) and not names & {"published", "updated"}
 
 
 def _read_value(name: str, label: str, value: str, meta: VisibleMeta, tz: tzinfo, now: datetime) -> bool:
