@@ -591,12 +591,12 @@ def test_trafilatura_failing_leaves_a_page_without_body(monkeypatch: pytest.Monk
 def test_trafilatura_never_touches_the_network(monkeypatch: pytest.MonkeyPatch) -> None:
     attempts: list[object] = []
 
-    def refuse(self: socket.socket, address: object) -> None:
-        attempts.append(address)
+    def refuse(*args: object, **kwargs: object) -> None:
+        attempts.append(args)
         raise OSError("network access in a test")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "getaddrinfo", lambda *args, **kwargs: attempts.append(args) or [])
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
     main = extract_file(EN_TRIBUNE)[0]
     assert attempts == []
     assert main.provenance["content_html"] == "heuristics" and "transit plan" in main.content_html

@@ -10,7 +10,7 @@ WEB_SCHEMES = frozenset({"http", "https"})
 # Query parameters that only say where a click came from; they never select content.
 _TRACKING_PARAM = re.compile(
     r"^(utm_\w+|spm|fbclid|gclid|dclid|msclkid|yclid|igshid|mc_cid|mc_eid|_hsenc|_hsmi"
-    r"|share_source|share_medium|share_token|wfr|from_source|scene|srcid)$",
+    r"|share_source|share_medium|share_token|wfr|from_source|scene|srcid|relatedposts_\w+)$",
     re.IGNORECASE,
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}

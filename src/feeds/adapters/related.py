@@ -32,9 +32,6 @@ RELATED_SELECTOR_KEYS = frozenset(
      "related_category", "related_views", "related_image"}
 )
 MAX_ITEMS = 50
-# Jetpack tags its related links with the click's origin; the article is the same without.
-# (urls.canonical drops utm_* and the like but does not know these.)
-_RELATED_TRACKING = re.compile(r"(?<=[?&])relatedposts_\w+=[^&#]*&?")
 # Text beside an item's title longer than this is a summary, not a date.
 _MAX_UNMARKED_DATE = 30
 
@@ -199,7 +196,7 @@ def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, n
     image = _pick(item, selectors.get("related_image"), ("img",))
     categories = _item_categories(item, selectors.get("related_category"))
     views = parse_count(element_text(_pick(item, selectors.get("related_views"), ITEM_SELECTORS["views"])))
-    url = canonical(_RELATED_TRACKING.sub("", link))
+    url = canonical(link)
     return Entry(
         id=url,
         title=title,
