@@ -71,11 +71,11 @@ class _Handler(SimpleHTTPRequestHandler):
     """Files of one directory, with content types and conditional requests."""
 
     server_version = "feeds"
-    sys_version = ""
 
     def send_head(self) -> BinaryIO | None:  # type: ignore[override]
         """Headers of a GET or HEAD; the body to send, or None when there is none."""
-        url_path = urllib.parse.urlsplit(self.path).path
+        # As translate_path() reads it; "//x" is a path here, never a host.
+        url_path = "/" + self.path.split("?", 1)[0].split("#", 1)[0].lstrip("/")
         if not self._is_plain_path(url_path):
             self.send_error(HTTPStatus.NOT_FOUND, "File not found")
             return None
@@ -164,6 +164,12 @@ class _Handler(SimpleHTTPRequestHandler):
     def list_directory(self, path: str | os.PathLike[str]) -> BinaryIO | None:  # type: ignore[override]
         self.send_error(HTTPStatus.NOT_FOUND, "File not found")  # never a listing
         return None
+
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_error(self, format: str, *args: object) -> None:  # noqa: A002 - base class name
+        """Nothing: the request's own line already shows its status."""
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - base class name
         """One short line per request on stderr."""
