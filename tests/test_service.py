@@ -299,3 +299,15 @@ def test_watch_builds_then_stops_cleanly_on_ctrl_c(tmp_path: Path, server: Local
     assert process.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
     assert len(server.hits("/a.html")) == 1  # not due again within the hour
+
+
+def test_ttl_follows_the_sources_refresh_and_images_lead_the_content(site: Site, server: LocalServer) -> None:
+    url = site.source("a", "/a.html", 'refresh = "2h"')
+    page = article_page(url, "A", related=[("/r.html", "With a picture", "2025-05-05 10:00")])
+    page = page.replace(b'<div class="item-content">', b'<div class="item-img"><img data-original="/pic.jpg" src="lazy.png"></div><div class="item-content">')
+    server.add("/a.html", page)
+    site.build(T0)
+    channel = etree.parse(str(site.dir / "output" / "all.rss.xml")).getroot().find("channel")
+    assert channel.findtext("ttl") == "120"
+    [related] = [e for e in site.feed().entries if e.id.endswith("/r.html")]
+    assert related.content[0].value.startswith(f'<p><img alt="" src="{server.url("/pic.jpg")}"')

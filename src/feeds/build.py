@@ -8,6 +8,7 @@ its own; a failed source keeps its stored entries in every feed.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from .parsing import Parser
 from .publish import write_if_changed
 from .render import SiteInfo, atom_filename, render_atom, render_rss, rss_filename
 from .render_json import json_filename, render_json
-from .route import route
+from .route import FeedSpec, route
 from .sourcestate import SourceState, SourceStates
 from .store import History
 
@@ -247,6 +248,7 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         author=config.site.author,
         language=config.site.language,
     )
+    feeds = [dataclasses.replace(spec, ttl=_ttl(spec, config)) for spec in feeds]
     outputs: list[tuple[str, bytes]] = []
     for spec in feeds:
         outputs.append((rss_filename(spec.slug), render_rss(spec, site)))
@@ -264,6 +266,16 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         if write_if_changed(path, data):
             changed.append(path)
     return files, changed
+
+
+def _ttl(spec: FeedSpec, config: Config) -> int | None:
+    """The shortest refresh among the sources in the feed, in minutes; None if any
+    of them is fetched on every build, since then only the build schedule knows."""
+    refresh = {source.name: source.refresh for source in config.sources}
+    intervals = [refresh.get(entry.source) for entry in spec.entries]
+    if not intervals or any(interval is None for interval in intervals):
+        return None
+    return max(1, int(min(i for i in intervals if i is not None).total_seconds() // 60))
 
 
 def _json_bytes(data: object) -> bytes:

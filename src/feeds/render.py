@@ -7,6 +7,7 @@ every date here is set explicitly from the entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from datetime import datetime, timezone
 
 from feedgen.feed import FeedGenerator
@@ -28,6 +29,15 @@ class SiteInfo:
     base_url: str
     author: str
     language: str = ""
+
+
+def presented_content(entry: Entry) -> str:
+    """The HTML a reader shows: the content (else the summary, else the title), led by
+    the entry's image when the content does not show it already."""
+    content = entry.content_html or text_to_html(entry.summary) or text_to_html(entry.title)
+    if entry.image and escape(entry.image) not in content and entry.image not in content:
+        content = f'<p><img src="{escape(entry.image)}" alt=""></p>\n{content}'
+    return content
 
 
 def rss_filename(slug: str) -> str:
@@ -66,6 +76,8 @@ def _generator(spec: FeedSpec, site: SiteInfo, self_url: str) -> FeedGenerator:
     generator.link(href=site.base_url, rel="alternate")
     if site.language:
         generator.language(site.language)
+    if spec.ttl:
+        generator.ttl(spec.ttl)
     generator.generator(GENERATOR)
     updated = feed_updated(spec)
     generator.updated(updated)
@@ -83,7 +95,7 @@ def _add_entry(generator: FeedGenerator, entry: Entry) -> None:
     item.link(href=entry.link, rel="alternate")
     if entry.summary:
         item.summary(entry.summary)
-    item.content(entry.content_html or text_to_html(entry.summary) or text_to_html(entry.title), type="html")
+    item.content(presented_content(entry), type="html")
     if entry.published:
         item.published(entry.published)
     item.updated(entry.updated or entry.published or EPOCH)

@@ -12,9 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .models import Entry
-from .render import SiteInfo
+from .render import SiteInfo, presented_content
 from .route import FeedSpec
-from .sanitize import text_to_html
 
 VERSION = "https://jsonfeed.org/version/1.1"
 MIME_TYPE = "application/feed+json"
@@ -54,7 +53,7 @@ def item_object(entry: Entry) -> dict[str, Any]:
         "url": entry.link,
         "title": entry.title,
         # The same fallbacks as the RSS/Atom content, and JSON Feed requires a content.
-        "content_html": entry.content_html or text_to_html(entry.summary) or text_to_html(entry.title),
+        "content_html": presented_content(entry),
     }
     if entry.summary:
         item["summary"] = entry.summary

@@ -23,6 +23,8 @@ class FeedSpec:
     description: str
     entries: tuple[Entry, ...]
     """Newest first."""
+    ttl: int | None = None
+    """Minutes a reader may cache the feed: its sources' shortest `refresh`."""
 
 
 def entry_date(entry: Entry) -> datetime | None:
