@@ -106,3 +106,21 @@ def test_feed_mistakes_name_the_file_and_key(tmp_path: Path, feeds: str, key: st
         load_config(config)
     assert str(error.value).startswith(f"{config}: {key}: ")
     assert message in str(error.value)
+
+
+def test_optional_stylesheet_for_browsers(tmp_path: Path) -> None:
+    from lxml import etree
+
+    config = write(tmp_path, "")
+    text = config.read_text(encoding="utf-8").replace('timezone = "Asia/Shanghai"\n', 'timezone = "Asia/Shanghai"\nstylesheet = true\n', 1)
+    config.write_text(text, encoding="utf-8")
+    build(load_config(config), now=NOW)
+    out = tmp_path / "output"
+    for name in ("all.rss.xml", "all.atom.xml"):
+        data = (out / name).read_bytes()
+        assert data.split(b"\n")[1] == b'<?xml-stylesheet type="text/xsl" href="feed.xsl"?>'
+        assert not feedparser.parse(data).bozo
+        page = etree.XSLT(etree.parse(str(out / "feed.xsl")))(etree.parse(str(out / name)))
+        links = page.getroot().findall(".//li/a")
+        assert len(links) == len(feedparser.parse(data).entries) > 0
+        assert links[0].text == feedparser.parse(data).entries[0].title

@@ -26,7 +26,7 @@ from .notices import failure_notice
 from .opml import OPML_FILENAME, render_opml
 from .parsing import Parser
 from .publish import write_if_changed
-from .render import SiteInfo, atom_filename, render_atom, render_rss, rss_filename
+from .render import STYLESHEET_FILENAME, SiteInfo, atom_filename, render_atom, render_rss, rss_filename, stylesheet
 from .render_json import json_filename, render_json
 from .route import FeedSpec, route
 from .sourcestate import SourceState, SourceStates
@@ -247,6 +247,7 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         base_url=config.site.base_url,
         author=config.site.author,
         language=config.site.language,
+        stylesheet=config.site.stylesheet,
     )
     feeds = [dataclasses.replace(spec, ttl=_ttl(spec, config)) for spec in feeds]
     outputs: list[tuple[str, bytes]] = []
@@ -258,6 +259,8 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
     outputs.append((STATUS_FILENAME, _json_bytes(status)))
     outputs.append((OPML_FILENAME, render_opml(feeds, site)))
     outputs.append((INDEX_FILENAME, render_index(feeds, site, status, description=config.site.description)))
+    if site.stylesheet:
+        outputs.append((STYLESHEET_FILENAME, stylesheet()))
 
     files, changed = [], []
     for name, data in outputs:

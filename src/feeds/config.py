@@ -25,7 +25,7 @@ DEFAULT_CONFIG = Path("config.toml")
 
 SITE_KEYS = {
     "title", "base_url", "output_dir", "state_dir", "timezone", "include", "description",
-    "language", "author", "max_entries", "failure_notice_after",
+    "language", "author", "max_entries", "failure_notice_after", "stylesheet",
 }
 FETCH_KEYS = {
     "concurrency", "per_host", "timeout", "user_agent", "max_bytes", "max_redirects",
@@ -56,6 +56,8 @@ class SiteConfig:
     """How many of the newest entries each feed keeps."""
     failure_notice_after: timedelta | None = None
     """Put a notice in the feeds once a source has failed this long; None: never."""
+    stylesheet: bool = False
+    """Link RSS and Atom files to feed.xsl, so browsers that apply XSLT show a page."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +181,7 @@ def _site(file: Path, table: Mapping[str, Any]) -> SiteConfig:
         author=values.string(file, "site.author", table.get("author", "")),
         max_entries=values.positive_int(file, "site.max_entries", table.get("max_entries", DEFAULT_MAX_ENTRIES)),
         failure_notice_after=values.duration(file, "site.failure_notice_after", notice_after) if notice_after else None,
+        stylesheet=values.boolean(file, "site.stylesheet", table.get("stylesheet", False)),
     )
 
 

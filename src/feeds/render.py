@@ -7,6 +7,7 @@ every date here is set explicitly from the entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib import resources
 from html import escape
 from datetime import datetime, timezone
 
@@ -17,6 +18,7 @@ from .route import FeedSpec, entry_date
 from .sanitize import text_to_html
 
 GENERATOR = "feeds"
+STYLESHEET_FILENAME = "feed.xsl"
 # What a feed with no entries reports as its date: fixed, so empty feeds are stable too.
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -29,6 +31,7 @@ class SiteInfo:
     base_url: str
     author: str
     language: str = ""
+    stylesheet: bool = False
 
 
 def presented_content(entry: Entry) -> str:
@@ -56,12 +59,26 @@ def feed_updated(spec: FeedSpec) -> datetime:
 
 def render_rss(spec: FeedSpec, site: SiteInfo) -> bytes:
     generator = _generator(spec, site, self_url=site.base_url + rss_filename(spec.slug))
-    return generator.rss_str(pretty=True)
+    return _styled(generator.rss_str(pretty=True), site)
 
 
 def render_atom(spec: FeedSpec, site: SiteInfo) -> bytes:
     generator = _generator(spec, site, self_url=site.base_url + atom_filename(spec.slug))
-    return generator.atom_str(pretty=True)
+    return _styled(generator.atom_str(pretty=True), site)
+
+
+def stylesheet() -> bytes:
+    """feed.xsl: a readable page for browsers that open a feed file."""
+    return (resources.files("feeds") / "static" / STYLESHEET_FILENAME).read_bytes()
+
+
+def _styled(document: bytes, site: SiteInfo) -> bytes:
+    """`document` with an xml-stylesheet instruction after its XML declaration."""
+    if not site.stylesheet:
+        return document
+    declaration, _, rest = document.partition(b"\n")
+    instruction = f'<?xml-stylesheet type="text/xsl" href="{STYLESHEET_FILENAME}"?>'.encode()
+    return declaration + b"\n" + instruction + b"\n" + rest
 
 
 def _generator(spec: FeedSpec, site: SiteInfo, self_url: str) -> FeedGenerator:
