@@ -131,3 +131,28 @@ def test_a_rebuild_with_nothing_new_rewrites_nothing(tmp_path: Path) -> None:
     assert "12 files, 0 changed" in again
     assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.iterdir()} == files
     assert {p.name: p.read_bytes() for p in (state / "entries").iterdir()} == history
+
+
+def test_every_feed_agrees_with_the_history_and_has_no_relative_urls(tmp_path: Path) -> None:
+    from lxml import html
+
+    from feeds.store import History
+
+    out, state = tmp_path / "output", tmp_path / "state"
+    build_into(out, state, "--now", BUILD_TIME)
+    history = History.load(state / "entries")
+    for path in sorted(out.glob("*.xml")):
+        if path.name == "feeds.opml":
+            continue
+        parsed = feedparser.parse(path.read_bytes())
+        assert not parsed.bozo, path.name
+        for item in parsed.entries:
+            record = history.get(item.id)
+            assert record is not None, item.id
+            stored = record.entry
+            assert (item.title, item.link) == (stored.title, stored.link)
+            assert calendar.timegm(item.published_parsed) == int(stored.published.timestamp())
+            content = html.fragment_fromstring(item.content[0].value if "content" in item else item.summary, create_parent="div")
+            for element in content.iter("a", "img"):
+                url = element.get("href") or element.get("src") or ""
+                assert url.startswith(("https://", "http://", "mailto:")), (path.name, url)
