@@ -120,7 +120,8 @@ def sanitize_element(element: html.HtmlElement, base: str) -> str:
 
 def sanitize_html(fragment: str) -> str:
     """Allow-list cleaning of an HTML fragment whose URLs are already absolute."""
-    return _CLEANER.clean(xml_safe(fragment)).strip()
+    # Character references such as "&#1;" come out of the cleaner as the characters.
+    return xml_safe(_CLEANER.clean(xml_safe(fragment))).strip()
 
 
 def _remove(nodes: Iterable[html.HtmlElement]) -> None:

@@ -168,7 +168,7 @@ def _merge(old: Record, new: Entry, seen_at: datetime) -> Record:
     current = old.entry
     if ROLE_RANK[new.role] < ROLE_RANK[current.role]:
         merged = dataclasses.replace(new, published=new.published or current.published)
-    elif ROLE_RANK[new.role] == ROLE_RANK[current.role]:
+    elif ROLE_RANK[new.role] == ROLE_RANK[current.role] and new.source == current.source:
         merged = dataclasses.replace(new, published=current.published or new.published)
     else:
         merged = _fill_missing(current, new)

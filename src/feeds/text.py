@@ -6,8 +6,9 @@ import html
 import re
 
 # XML 1.0 forbids C0 controls other than tab/newline/CR, lone surrogates and U+FFFE/U+FFFF;
-# lxml (and so feedgen) raises on any of them, so they never leave this module.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# lxml (and so feedgen) raises on any of them, so they never leave this module. C1 controls
+# are allowed but discouraged, and feedparser reads them as windows-1252 (U+0080 as "€").
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _WHITESPACE = re.compile(r"\s+")
 
 

@@ -49,6 +49,8 @@ _PROLOG = re.compile(
 )
 _XML_DECLARATION = re.compile(r"(?:\ufeff|\xef\xbb\xbf)?<\?xml\b.*?\?>", re.DOTALL)
 _FIRST_TAG = re.compile(r"<\w", re.ASCII)  # where feedparser's own DOCTYPE handling stops looking
+# Character references feedparser's fallback parser raises on (chr() or UTF-8 encoding).
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
 _WIDE_ENCODINGS = (
     (b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
     (b"\xfe\xff", "utf-16"), (b"<\x00\x00\x00", "utf-32-le"), (b"\x00\x00\x00<", "utf-32-be"),
@@ -104,12 +106,16 @@ def _read_xml(document: Document, source: str) -> _Feed:
     body = _without_entity_declarations(document.body)
     if body is not document.body:
         log.warning("%s: the feed declares XML entities; they are ignored", source)
+    body = _CHARACTER_REFERENCE.sub(_unencodable_dropped, body)
     # A stream, never bytes or str: feedparser opens a str as a URL or path, and even
     # bytes as a path (b"/etc/passwd"). Its own sanitiser is off: `sanitize_element`
     # cleans content with the project's allow-list and keeps lazy images readable.
     import feedparser  # a tenth of a second to import: only when a feed is read
 
-    parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False)
+    try:
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False)
+    except UnicodeDecodeError as error:  # feedparser reads the XML declaration's encoding as UTF-8
+        raise ExtractionError(f"not a feed: unreadable XML declaration: {error.reason}") from None
     version = parsed.get("version") or ""
     problem = _describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not parsed.entries and not version:
@@ -125,6 +131,12 @@ def _read_xml(document: Document, source: str) -> _Feed:
         items=parsed.entries,
         authors=_names(channel.get("authors")) if version.startswith("atom") else [],
     )
+
+
+def _unencodable_dropped(match: re.Match[bytes]) -> bytes:
+    """A reference to a surrogate or past U+10FFFF, which no text can hold, dropped."""
+    code = int(match[1], 16) if match[1] else int(match[2])
+    return b"" if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match[0]
 
 
 def _without_entity_declarations(body: bytes) -> bytes:

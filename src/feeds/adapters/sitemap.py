@@ -231,7 +231,8 @@ class _Reader:
             self.depth -= 1
 
     def _root(self, element: etree._Element) -> None:
-        name = etree.QName(element).localname if isinstance(element.tag, str) else ""
+        # Not etree.QName: it raises on the names lxml's recovery makes up, such as "rdf:".
+        name = _split(element.tag)[1] if isinstance(element.tag, str) else ""
         self.root_name = name
         if name in ("urlset", "sitemapindex"):
             self.kind = name
