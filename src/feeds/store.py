@@ -7,9 +7,10 @@ one of its entries really changed; fetching the same page again writes nothing.
 Merging rules, applied when an id is seen again:
 - `first_seen` never moves.
 - A richer observation (the page's own article over a related-block stub) replaces the
-  fields, its date included; an equal one refreshes them but keeps the first date seen
-  (a relative date like 3小时前 resolved at first sight stays as it was); a poorer one
-  only fills fields that are still empty.
+  fields, its date included. An equal one from the same source refreshes them but keeps
+  the first date seen (a relative date like 3小时前 resolved at first sight stays as it
+  was). Anything else only fills fields that are still empty: another source claiming
+  the same id cannot take an entry over.
 - `updated` moves only when the content hash changes.
 """
 
