@@ -236,12 +236,12 @@ def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tm
 
     rng = random.Random(7)
     state, out = tmp_path / "state", tmp_path / "out"
-    for _ in range(6):
+    for _ in range(20):
         process = subprocess.Popen(
             [sys.executable, "-m", "feeds", "build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force"],
             cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
-        time.sleep(rng.uniform(0.3, 1.2))
+        time.sleep(rng.uniform(0.2, 1.6))
         process.send_signal(signal.SIGKILL)
         process.wait()
         _check_complete(state)
@@ -311,3 +311,42 @@ def test_ttl_follows_the_sources_refresh_and_images_lead_the_content(site: Site,
     assert channel.findtext("ttl") == "120"
     [related] = [e for e in site.feed().entries if e.id.endswith("/r.html")]
     assert related.content[0].value.startswith(f'<p><img alt="" src="{server.url("/pic.jpg")}"')
+
+
+def test_an_output_directory_that_cannot_be_written_exits_2_writing_nothing(tmp_path: Path) -> None:
+    blocked = tmp_path / "output"
+    blocked.write_text("a file, not a directory")
+    state = tmp_path / "state"
+    result = run_cli("build", "--output", str(blocked), "--state", str(state))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: config.toml: site.output_dir: ")
+    assert "is not a writable directory" in result.stderr and "Traceback" not in result.stderr
+    assert not state.exists()
+
+
+def test_a_full_disk_fails_cleanly_and_keeps_the_previous_outputs(tmp_path: Path, server: LocalServer) -> None:
+    import resource
+
+    url = server.add("/a.html", article_page(server.url("/a.html"), "First"))
+    config = tmp_path / "config.toml"
+    config.write_text(f'[site]\nbase_url = "https://feeds.example.org/"\n[[sources]]\nname = "a"\nurl = "{url}"\n')
+    run_cli("build", "--config", str(config), check=True)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()}
+
+    server.add("/a.html", article_page(url, "Second, and much longer: " + "内容" * 4000, body="正文" * 4000))
+
+    def small_disk() -> None:  # files past 4 KB fail with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    full = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "--config", str(config)],
+        cwd=REPO, capture_output=True, text=True, timeout=60, preexec_fn=small_disk,
+    )
+    assert full.returncode == 1
+    assert full.stderr.startswith("error: ") and "File too large" in full.stderr
+    assert "Traceback" not in full.stderr
+    assert {p.name: p.read_bytes() for p in (tmp_path / "output").iterdir()} == before
+    assert not list((tmp_path / "output").glob(".*.tmp"))
+
+    run_cli("build", "--config", str(config), check=True)
+    assert "Second, and much longer" in (tmp_path / "output" / "all.atom.xml").read_text("utf-8")

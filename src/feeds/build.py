@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from .collect import collect
-from .config import Config, SourceConfig
+from .config import Config, ConfigError, SourceConfig
 from .fetch import Fetcher, Validators
 from .index_page import INDEX_FILENAME, render_index
 from .locking import StateLock
@@ -25,7 +25,7 @@ from .models import Entry, FeedsError
 from .notices import failure_notice
 from .opml import OPML_FILENAME, render_opml
 from .parsing import Parser
-from .publish import write_if_changed
+from .publish import writable_problem, write_if_changed
 from .render import STYLESHEET_FILENAME, SiteInfo, atom_filename, render_atom, render_rss, rss_filename, stylesheet
 from .render_json import json_filename, render_json
 from .route import FeedSpec, route
@@ -124,6 +124,9 @@ async def build_async(
     output = Path(output_dir or config.site.output_dir)
     state_root = Path(state_dir or config.site.state_dir)
     now = now or datetime.now(timezone.utc)
+    for key, directory in (("site.output_dir", output), ("site.state_dir", state_root)):
+        if problem := writable_problem(directory):
+            raise ConfigError(config.path, key, problem)
     with StateLock(state_root):
         history = History.load(state_root / "entries")
         states = SourceStates.load(state_root / "cache" / "sources.json")

@@ -15,6 +15,17 @@ import tempfile
 from pathlib import Path
 
 
+def writable_problem(directory: Path) -> str | None:
+    """Why files cannot be written in `directory` (created if missing), or None."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as error:
+        return f"{directory} is not a writable directory ({error.strerror or error})"
+    return None
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically replace `path` with `data`; return whether anything changed."""
     try:
