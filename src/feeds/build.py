@@ -26,7 +26,15 @@ from .notices import failure_notice
 from .opml import OPML_FILENAME, render_opml
 from .parsing import Parser
 from .publish import writable_problem, write_if_changed
-from .render import STYLESHEET_FILENAME, SiteInfo, atom_filename, render_atom, render_rss, rss_filename, stylesheet
+from .render import (
+    STYLESHEET_FILENAME,
+    SiteInfo,
+    atom_filename,
+    render_atom,
+    render_rss,
+    rss_filename,
+    stylesheet,
+)
 from .render_json import json_filename, render_json
 from .route import FeedSpec, route
 from .sourcestate import SourceState, SourceStates

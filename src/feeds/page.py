@@ -238,3 +238,38 @@ def _flatten_ld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
         yield data
         if "@graph" in data:
             yield from _flatten_ld(data["@graph"], depth + 1)
+
+
+_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "tr", "pre")
+
+
+def fragment(value: str) -> html.HtmlElement | None:
+    """An HTML fragment parsed as the children of a <div>; None if empty or unreadable."""
+    if not value.strip():
+        return None
+    try:
+        return html.fragment_fromstring(xml_safe(value), create_parent="div")
+    except (etree.ParserError, ValueError):
+        return None
+
+
+def block_text(tree: html.HtmlElement) -> str:
+    """Plain text with a space where one block ends and the next begins (mutates tails)."""
+    for block in tree.iter(*_BLOCK_TAGS):
+        block.tail = " " + (block.tail or "")
+    return element_text(tree)
+
+
+def html_text(value: str | None) -> str:
+    """Plain text of an HTML fragment, blocks separated by a space."""
+    tree = fragment(value or "")
+    return block_text(tree) if tree is not None else ""
+
+
+def first_paragraph_text(content: html.HtmlElement) -> str:
+    """The text of the first non-empty <p>, else of the whole element."""
+    for paragraph in select(content, "p"):
+        if text := element_text(paragraph):
+            return text
+    return element_text(content)
+

@@ -7,9 +7,9 @@ every date here is set explicitly from the entries.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
-from html import escape
 from datetime import datetime, timezone
+from html import escape
+from importlib import resources
 
 from feedgen.feed import FeedGenerator
 

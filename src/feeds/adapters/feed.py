@@ -20,13 +20,14 @@ from html import escape
 from typing import Any
 from xml.sax import SAXParseException
 
-from lxml import etree, html
+from lxml import html
 
+from ..css import select
 from ..dates import parse_date
 from ..models import AdapterSettings, Document, Entry, ExtractionError
-from ..page import element_text, select
+from ..page import element_text, first_paragraph_text, fragment, html_text
 from ..sanitize import lazy_image_url, sanitize_element, text_to_html
-from ..text import fold, shorten, xml_safe
+from ..text import fold, shorten
 from ..urls import canonical, is_web_url, resolve
 from .jsonfeed import looks_like_json_feed, read_json_feed
 
@@ -37,7 +38,6 @@ MAX_ITEMS = 1000
 SUMMARY_LENGTH = 200
 TITLE_LENGTH = 80
 _HTML_SNIFF_BYTES = 1024
-_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "tr", "pre")
 
 # What precedes the root element as expat reads it: white space, comments, processing
 # instructions and the DOCTYPE with its internal subset (quoted strings may hold ">").
@@ -191,7 +191,7 @@ def _entry(item: Mapping[str, Any], feed: _Feed, settings: AdapterSettings, now:
 def _title(item: Mapping[str, Any]) -> str:
     detail = item.get("title_detail") or {}
     if "html" in (detail.get("type") or ""):
-        return _html_text(item.get("title"))
+        return html_text(item.get("title"))
     return fold(item.get("title"))
 
 
@@ -204,7 +204,7 @@ def _content(item: Mapping[str, Any], base: str) -> tuple[str, html.HtmlElement 
         return "", None
     if "html" not in (detail.get("type") or "text/html"):
         value = "".join(f"<p>{escape(p.strip(), quote=False)}</p>" for p in value.split("\n\n") if p.strip())
-    tree = _fragment(value)
+    tree = fragment(value)
     if tree is None:
         return "", None
     if len(tree) == 0:  # bare text, as many RSS descriptions are
@@ -219,8 +219,8 @@ def _summary(item: Mapping[str, Any], content: html.HtmlElement | None) -> str:
     # feedparser copies content into `summary` when an item has no description of its own.
     if value and not (contents and value == contents[0].get("value")):
         detail = item.get("summary_detail") or {}
-        return _html_text(value) if "html" in (detail.get("type") or "text/html") else fold(value)
-    return shorten(_first_paragraph(content), SUMMARY_LENGTH) if content is not None else ""
+        return html_text(value) if "html" in (detail.get("type") or "text/html") else fold(value)
+    return shorten(first_paragraph_text(content), SUMMARY_LENGTH) if content is not None else ""
 
 
 def _dates(
@@ -285,29 +285,10 @@ def _names(people: Any) -> list[str]:
     return list(dict.fromkeys(name for person in people or () if (name := fold(person.get("name")))))
 
 
-def _html_text(value: str | None) -> str:
-    """Plain text of an HTML fragment, with a space where one block ends and the next begins."""
-    tree = _fragment(value or "")
-    if tree is None:
-        return ""
-    for block in tree.iter(*_BLOCK_TAGS):
-        block.tail = " " + (block.tail or "")
-    return element_text(tree)
 
 
-def _first_paragraph(content: html.HtmlElement) -> str:
-    for paragraph in select(content, "p"):
-        if text := element_text(paragraph):
-            return text
-    return element_text(content)
 
 
-def _fragment(value: str) -> html.HtmlElement | None:
-    """`value` parsed as the children of a <div>; None if lxml cannot read it at all."""
-    try:
-        return html.fragment_fromstring(xml_safe(value), create_parent="div")
-    except (etree.ParserError, ValueError):
-        return None
 
 
 def _base(url: str, feed_link: str | None) -> str:

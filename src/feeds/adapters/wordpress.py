@@ -21,14 +21,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
-from lxml import etree, html
+from lxml import html
 
 from ..css import select
 from ..dates import parse_date
 from ..models import AdapterSettings, Document, Entry, ExtractionError
-from ..page import element_text
+from ..page import block_text, element_text, first_paragraph_text, fragment
 from ..sanitize import lazy_image_url, sanitize_element, text_to_html
-from ..text import shorten, unescape_fold, xml_safe
+from ..text import shorten, unescape_fold
 from ..urls import canonical, resolve
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ MAX_POSTS = 100
 SUMMARY_LENGTH = 200
 TITLE_LENGTH = 80
 PROVENANCE = "wp-rest"
-_BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "figure", "tr", "pre")
 _HTML_SNIFF_BYTES = 1024
 # The tail WordPress puts on an automatic excerpt (` [&hellip;]`), and what themes put
 # there instead: "Continue reading", "Read more", 阅读全文...
@@ -254,7 +253,7 @@ def _protected(post: Mapping[str, Any]) -> bool:
 
 def _content(post: Mapping[str, Any], link: str) -> tuple[str, html.HtmlElement | None]:
     """``content.rendered`` as sanitised HTML with absolute URLs, and as a parsed tree."""
-    tree = _fragment(_rendered(post.get("content")))
+    tree = fragment(_rendered(post.get("content")))
     if tree is None:
         return "", None
     if len(tree) == 0:  # bare text
@@ -265,12 +264,12 @@ def _content(post: Mapping[str, Any], link: str) -> tuple[str, html.HtmlElement 
 def _summary(post: Mapping[str, Any], link: str, content: html.HtmlElement | None) -> tuple[str, str]:
     """The excerpt as plain text without its "[…]" or "Continue reading" tail; else the
     content's first paragraph."""
-    excerpt = _fragment(_rendered(post.get("excerpt")))
+    excerpt = fragment(_rendered(post.get("excerpt")))
     if excerpt is not None:
         _drop_more_links(excerpt, link)
-        if text := _MORE_TAIL.sub("", _block_text(excerpt)):
+        if text := _MORE_TAIL.sub("", block_text(excerpt)):
             return text, "excerpt.rendered"
-    if content is not None and (text := _first_paragraph(content)):
+    if content is not None and (text := first_paragraph_text(content)):
         return shorten(text, SUMMARY_LENGTH), "content.rendered"
     return "", ""
 
@@ -367,32 +366,14 @@ def _rendered(value: Any) -> str:
 
 def _rendered_text(value: Any) -> str:
     """A rendered field as plain text: tags stripped, entities (``&#8220;``) decoded."""
-    tree = _fragment(_rendered(value))
-    return _block_text(tree) if tree is not None else ""
+    tree = fragment(_rendered(value))
+    return block_text(tree) if tree is not None else ""
 
 
-def _block_text(tree: html.HtmlElement) -> str:
-    """Plain text with a space where one block ends and the next begins."""
-    for block in tree.iter(*_BLOCK_TAGS):
-        block.tail = " " + (block.tail or "")
-    return element_text(tree)
 
 
-def _first_paragraph(content: html.HtmlElement) -> str:
-    for paragraph in select(content, "p"):
-        if text := element_text(paragraph):
-            return text
-    return element_text(content)
 
 
-def _fragment(value: str) -> html.HtmlElement | None:
-    """`value` parsed as the children of a <div>; None if empty or unreadable."""
-    if not value.strip():
-        return None
-    try:
-        return html.fragment_fromstring(xml_safe(value), create_parent="div")
-    except (etree.ParserError, ValueError):
-        return None
 
 
 def _embedded(post: Mapping[str, Any]) -> Mapping[str, Any]:
