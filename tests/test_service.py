@@ -350,3 +350,17 @@ def test_a_full_disk_fails_cleanly_and_keeps_the_previous_outputs(tmp_path: Path
 
     run_cli("build", "--config", str(config), check=True)
     assert "Second, and much longer" in (tmp_path / "output" / "all.atom.xml").read_text("utf-8")
+
+
+def test_category_slugs_are_remembered_across_builds(site: Site, server: LocalServer) -> None:
+    url = site.source("a", "/a.html", 'category = "foo bar"')
+    server.add("/a.html", article_page(url, "A"))
+    site.build(T0)
+    assert (site.dir / "output" / "foo-bar.atom.xml").exists()
+    assert json.loads((site.dir / "state" / "slugs.json").read_text("utf-8")) == {"foo bar": "foo-bar"}
+
+    other = site.source("b", "/b.html", 'category = "Foo Bar"')
+    server.add("/b.html", article_page(other, "B"))
+    site.build(T0 + timedelta(hours=1))
+    assert {e.title for e in site.feed("foo-bar").entries} == {"A"}
+    assert {e.title for e in site.feed("foo-bar-2").entries} == {"B"}

@@ -176,3 +176,15 @@ def test_assign_slugs_is_unique_valid_and_order_independent(names: list[str], ra
     assert len(set(slugs.values())) == len(slugs)
     for slug in slugs.values():
         assert_valid(slug)
+
+
+def test_remembered_slugs_keep_a_feed_address_when_a_new_name_collides() -> None:
+    first = assign_slugs(["foo bar"], {})
+    assert first == {"foo bar": "foo-bar"}
+    # "Foo Bar" sorts first and would take foo-bar, were the earlier slug not remembered.
+    assert assign_slugs(["Foo Bar", "foo bar"], {}) == {"Foo Bar": "foo-bar", "foo bar": "foo-bar-2"}
+    assert assign_slugs(["Foo Bar", "foo bar"], {}, remembered=first) == {"foo bar": "foo-bar", "Foo Bar": "foo-bar-2"}
+
+
+def test_a_declared_slug_wins_over_a_remembered_one() -> None:
+    assert assign_slugs(["a", "b"], {"b": "x"}, remembered={"a": "x"}) == {"b": "x", "a": "a"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,13 +38,15 @@ from .render import (
 from .render_json import json_filename, render_json
 from .route import FeedSpec, route
 from .sourcestate import SourceState, SourceStates
-from .store import History
+from .store import History, load_slugs, save_slugs
 
 Outcome = Literal["new", "unchanged", "not_modified", "failed", "skipped"]
 ProgressCallback = Callable[[int, int, int], None]
 """Called with (sources done, sources due, failures so far)."""
 
 STATUS_FILENAME = "status.json"
+SLUGS_FILENAME = "slugs.json"
+"""In the state directory: the slug each category got, kept so feed addresses never move."""
 
 
 @dataclass(slots=True)
@@ -147,7 +149,10 @@ async def build_async(
             return report  # a cold start with nothing read: keep whatever was published before
         entries = history.entries(source.name for source in config.sources)
         entries += _notices(config, states, now)
-        report.files, report.changed = _publish(config, entries, output, report)
+        slugs_path = state_root / SLUGS_FILENAME
+        remembered = load_slugs(slugs_path)
+        report.files, report.changed, given = _publish(config, entries, output, report, remembered)
+        save_slugs(slugs_path, {**remembered, **given})
     return report
 
 
@@ -244,7 +249,10 @@ def _notices(config: Config, states: SourceStates, now: datetime) -> list[Entry]
     return [notice for notice in notices if notice is not None]
 
 
-def _publish(config: Config, entries: list[Entry], output: Path, report: BuildReport) -> tuple[list[Path], list[Path]]:
+def _publish(
+    config: Config, entries: list[Entry], output: Path, report: BuildReport, remembered: Mapping[str, str]
+) -> tuple[list[Path], list[Path], dict[str, str]]:
+    """Write every output file; return them, those that changed, and the category slugs."""
     feeds = route(
         entries,
         source_categories={source.name: source.category for source in config.sources},
@@ -252,7 +260,9 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         site_title=config.site.title,
         max_entries=config.site.max_entries,
         custom=config.feeds,
+        remembered_slugs=remembered,
     )
+    given = {spec.category: spec.slug for spec in feeds if spec.category}
     site = SiteInfo(
         title=config.site.title,
         base_url=config.site.base_url,
@@ -279,7 +289,7 @@ def _publish(config: Config, entries: list[Entry], output: Path, report: BuildRe
         files.append(path)
         if write_if_changed(path, data):
             changed.append(path)
-    return files, changed
+    return files, changed, given
 
 
 def _ttl(spec: FeedSpec, config: Config) -> int | None:

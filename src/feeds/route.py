@@ -25,6 +25,8 @@ class FeedSpec:
     """Newest first."""
     ttl: int | None = None
     """Minutes a reader may cache the feed: its sources' shortest `refresh`."""
+    category: str | None = None
+    """The category's name, for a category feed."""
 
 
 def entry_date(entry: Entry) -> datetime | None:
@@ -45,6 +47,7 @@ def route(
     site_title: str,
     max_entries: int,
     custom: Sequence[FeedConfig] = (),
+    remembered_slugs: Mapping[str, str] = {},
 ) -> list[FeedSpec]:
     """The all-entries feed, one feed per category sorted by slug, then the `[[feeds]]`.
 
@@ -59,7 +62,10 @@ def route(
             members.setdefault(name, []).append(entry)
 
     slugs = assign_slugs(
-        members, {name: c.slug for name, c in declared_by_name.items()}, (feed.slug for feed in custom)
+        members,
+        {name: c.slug for name, c in declared_by_name.items()},
+        (feed.slug for feed in custom),
+        remembered_slugs,
     )
     feeds = [
         FeedSpec(
@@ -78,6 +84,7 @@ def route(
                 title=f"{site_title} · {title}",
                 description=(category.description if category and category.description else f"{title} ({site_title})"),
                 entries=tuple(newest_first(members[name])[:max_entries]),
+                category=name,
             )
         )
     feeds.extend(_custom_feed(feed, all_entries, source_categories, site_title, max_entries) for feed in custom)

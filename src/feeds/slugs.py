@@ -39,15 +39,27 @@ def slugify(name: str) -> str:
     return slug
 
 
-def assign_slugs(names: Iterable[str], declared: Mapping[str, str], taken_elsewhere: Iterable[str] = ()) -> dict[str, str]:
+def assign_slugs(
+    names: Iterable[str],
+    declared: Mapping[str, str],
+    taken_elsewhere: Iterable[str] = (),
+    remembered: Mapping[str, str] = {},
+) -> dict[str, str]:
     """A unique slug for every category name.
 
-    Declared slugs are kept as given. Derived ones that collide get -2, -3… in the
-    sorted order of the names, so the result does not depend on input order.
+    Declared slugs are kept as given, then slugs `remembered` from earlier builds while
+    they are still free, so a feed's address never moves to another category. New
+    names that collide get -2, -3… in the sorted order of the names, so the result does
+    not depend on input order.
     """
     taken = set(declared.values()) | set(taken_elsewhere)
     slugs = dict(declared)
     for name in sorted(set(names) - set(declared)):
+        slug = remembered.get(name)
+        if slug and VALID_SLUG.match(slug) and slug not in taken and slug not in RESERVED:
+            slugs[name] = slug
+            taken.add(slug)
+    for name in sorted(set(names) - set(slugs)):
         base = slugify(name)
         slug, n = base, 2
         while slug in taken:

@@ -20,7 +20,7 @@ import dataclasses
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -163,6 +163,27 @@ class History:
         ]
         text = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
         return text.encode("utf-8", "surrogatepass")
+
+
+def load_slugs(path: Path) -> dict[str, str]:
+    """The slug each category was given by earlier builds (`slugs.json`)."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        log.warning("slug registry %s ignored: %s", path, error)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(name): slug for name, slug in data.items() if isinstance(slug, str)}
+
+
+def save_slugs(path: Path, slugs: Mapping[str, str]) -> None:
+    """Sorted, one category per line; rewritten only when a category was added."""
+    lines = [f"{json.dumps(n, ensure_ascii=False)}: {json.dumps(s)}" for n, s in sorted(slugs.items())]
+    text = "{\n" + ",\n".join(lines) + "\n}\n" if lines else "{}\n"
+    write_if_changed(path, text.encode("utf-8", "surrogatepass"))
 
 
 def _merge(old: Record, new: Entry, seen_at: datetime) -> Record:
