@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from lxml import etree, html
+from lxml import html
 
 from ..css import select
-from ..page import Page, element_text
+from ..page import Page, element_text, first_paragraph_text, fragment
 from ..sanitize import CHROME_SELECTORS, lazy_image_url, sanitize_element, text_to_html
 from ..text import shorten
 from .layers import HEURISTICS, JSON_LD, MICROFORMATS, THEME, Found
@@ -75,7 +75,7 @@ def extracted_body(page: Page, title: str, drop: Iterable[html.HtmlElement]) -> 
     except Exception as error:  # noqa: BLE001 - third-party code on untrusted input
         log.debug("trafilatura failed on %s: %r", page.url, error)
         extracted = None
-    root = _parse_fragment(extracted) if extracted else None
+    root = fragment(extracted) if extracted else None
     if root is None:
         return Body()
     _drop_leading_title(root, title)
@@ -90,15 +90,12 @@ def json_ld_body(page: Page) -> Body:
     if not isinstance(text, str) or not text.strip():
         return Body()
     content = "\n".join(text_to_html(line.strip()) for line in text.splitlines() if line.strip())
-    return Body(content, _parse_fragment(content), JSON_LD)
+    return Body(content, fragment(content), JSON_LD)
 
 
 def first_paragraph(root: html.HtmlElement | None) -> str:
     """The first paragraph's text, shortened to a summary."""
-    if root is None:
-        return ""
-    text = next((t for p in select(root, "p") if (t := element_text(p))), "") or element_text(root)
-    return shorten(text, SUMMARY_LENGTH)
+    return shorten(first_paragraph_text(root), SUMMARY_LENGTH) if root is not None else ""
 
 
 def _prepared_copy(page: Page, drop: Iterable[html.HtmlElement]) -> html.HtmlElement:
@@ -127,14 +124,6 @@ def _trafilatura(tree: html.HtmlElement, base: str) -> str | None:
     # Given a tree (never a URL), trafilatura reads only that: it fetches nothing.
     result: str | None = trafilatura.extract(tree, url=base, **_EXTRACT_OPTIONS)
     return result
-
-
-def _parse_fragment(markup: str) -> html.HtmlElement | None:
-    """Markup (a fragment, or trafilatura's <html><body>…) as one <div>."""
-    try:
-        return html.fragment_fromstring(markup, create_parent="div")
-    except (etree.ParserError, ValueError):
-        return None
 
 
 def _tidy(root: html.HtmlElement) -> None:

@@ -11,6 +11,7 @@ from ..models import Document
 Kind = Literal["feed", "sitemap", "html"]
 
 _SNIFF_BYTES = 2048
+_HTML_SNIFF_BYTES = 1024
 _FEED_ROOT = re.compile(rb"<(rss|feed|rdf:RDF)[\s>]", re.IGNORECASE)
 _SITEMAP_ROOT = re.compile(rb"<(urlset|sitemapindex)[\s>]", re.IGNORECASE)
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -31,6 +32,12 @@ def detect_kind(document: Document) -> Kind:
     if _FEED_ROOT.search(head):
         return "feed"
     return "html"
+
+
+def looks_like_html(body: bytes, content_type: str = "") -> bool:
+    """An HTML page, served where a feed, sitemap or API answer was expected."""
+    head = body[:_HTML_SNIFF_BYTES].lower()
+    return "text/html" in content_type.lower() or b"<html" in head or b"<!doctype html" in head
 
 
 def _is_json_feed(body: bytes) -> bool:

@@ -29,6 +29,7 @@ from ..page import element_text, first_paragraph_text, fragment, html_text
 from ..sanitize import lazy_image_url, sanitize_element, text_to_html
 from ..text import fold, shorten
 from ..urls import canonical, is_web_url, resolve
+from .detect import looks_like_html
 from .jsonfeed import looks_like_json_feed, read_json_feed
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,6 @@ SELECTOR_KEYS: frozenset[str] = frozenset()
 MAX_ITEMS = 1000
 SUMMARY_LENGTH = 200
 TITLE_LENGTH = 80
-_HTML_SNIFF_BYTES = 1024
 
 # What precedes the root element as expat reads it: white space, comments, processing
 # instructions and the DOCTYPE with its internal subset (quoted strings may hold ">").
@@ -119,7 +119,7 @@ def _read_xml(document: Document, source: str) -> _Feed:
     version = parsed.get("version") or ""
     problem = _describe(parsed.get("bozo_exception")) if parsed.get("bozo") else None
     if not parsed.entries and not version:
-        if _looks_like_html(document):
+        if looks_like_html(document.body, document.content_type):
             raise ExtractionError("expected a feed but got an HTML page")
         raise ExtractionError(f"not a feed: {problem or 'no RSS, RDF or Atom root element'}")
     if problem:
@@ -298,9 +298,6 @@ def _base(url: str, feed_link: str | None) -> str:
     return feed_link if feed_link and is_web_url(feed_link) else url
 
 
-def _looks_like_html(document: Document) -> bool:
-    head = document.body[:_HTML_SNIFF_BYTES].lower()
-    return "text/html" in document.content_type.lower() or b"<html" in head or b"<!doctype html" in head
 
 
 def _describe(error: BaseException | None) -> str:

@@ -35,6 +35,7 @@ from ..dates import FUTURE_TOLERANCE, MIN_YEAR, parse_date
 from ..models import AdapterSettings, Document, Entry, ExtractionError
 from ..text import fold
 from ..urls import canonical, resolve
+from .detect import looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,6 @@ _EXTENSION_NAMESPACES = frozenset(
 )
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 64 * 1024
-_HTML_SNIFF_BYTES = 1024
 _PAGE_EXTENSIONS = re.compile(r"\.(?:s?html?|php\d?|aspx?|jspx?|cgi|xml)$", re.IGNORECASE)
 _WORD_SEPARATORS = re.compile(r"[-_+.~]+")
 _LETTER = re.compile(r"[^\W\d_]")
@@ -343,8 +343,7 @@ def _chunks(body: bytes, source: str) -> Iterator[bytes]:
 
 
 def _not_a_sitemap(document: Document, root: str | None) -> str:
-    head = document.body[:_HTML_SNIFF_BYTES].lower()
-    if root == "html" or b"<html" in head or b"<!doctype html" in head:
+    if root == "html" or looks_like_html(document.body):
         return "expected a sitemap (<urlset> or <sitemapindex>) but got an HTML page"
     if root in _ROOTS_OF_FEEDS:
         return f"expected a sitemap (<urlset> or <sitemapindex>) but got {_ROOTS_OF_FEEDS[root]}: use adapter = \"feed\""

@@ -30,6 +30,7 @@ from ..page import block_text, element_text, first_paragraph_text, fragment
 from ..sanitize import lazy_image_url, sanitize_element, text_to_html
 from ..text import shorten, unescape_fold
 from ..urls import canonical, resolve
+from .detect import looks_like_html
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,6 @@ MAX_POSTS = 100
 SUMMARY_LENGTH = 200
 TITLE_LENGTH = 80
 PROVENANCE = "wp-rest"
-_HTML_SNIFF_BYTES = 1024
 # The tail WordPress puts on an automatic excerpt (` [&hellip;]`), and what themes put
 # there instead: "Continue reading", "Read more", 阅读全文...
 _MORE_WORDS = r"(?:continue\s+reading|read\s+more|read\s+the\s+rest|阅读更多|继续阅读|阅读全文|查看全文)"
@@ -137,7 +137,7 @@ def read_posts(document: Document) -> list[dict[str, Any]]:
     if not body:
         raise NotWordPressAPI("empty response from the WordPress REST API")
     if body.startswith(b"<"):
-        found = "an HTML page" if _looks_like_html(body, document.content_type) else "XML"
+        found = "an HTML page" if looks_like_html(body, document.content_type) else "XML"
         raise NotWordPressAPI(f"expected WordPress REST API JSON but got {found}")
     try:
         data = json.loads(body)  # bytes: json detects UTF-8/16/32
@@ -189,12 +189,6 @@ def _error_message(data: Mapping[str, Any]) -> str:
     return f"the WordPress REST API answered {code}{detail}" + (f": {message}" if message else "")
 
 
-def _looks_like_html(body: bytes, content_type: str) -> bool:
-    head = body[:_HTML_SNIFF_BYTES].lower()
-    return "text/html" in content_type.lower() or b"<html" in head or b"<!doctype html" in head
-
-
-# --- one post ---------------------------------------------------------------
 
 
 def _entry(post: Mapping[str, Any], base: str, settings: AdapterSettings, now: datetime) -> Entry | None:
