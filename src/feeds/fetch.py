@@ -41,6 +41,7 @@ _GZIP_MAGIC = b"\x1f\x8b"
 # Only what `_Inflater` can undo under a size limit; httpx would also offer br/zstd when
 # their packages happen to be installed.
 _ACCEPT_ENCODING = "gzip, deflate"
+_DRAIN_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +252,11 @@ class Fetcher:
             try:
                 async with asyncio.timeout(timeout):
                     async with self._client.stream("GET", target, headers=headers) as response:
-                        body = await self._read_body(url, response) if response.is_success else None
+                        if response.is_success:
+                            body = await self._read_body(url, response)
+                        else:
+                            body = None
+                            await _drain(response)
                         return _Reply(response.status_code, response.url, response.headers, body)
             except (TimeoutError, httpx.TimeoutException):
                 raise _Retry(f"{url}: timed out after {timeout:g}s") from None
@@ -279,6 +284,16 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             inflater.feed(chunk)
         return inflater.finish()
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small unwanted body (a 304's, an error page) to its end, so that its
+    connection goes back to the pool instead of being closed; give up on a large one."""
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read > _DRAIN_LIMIT:
+            return
 
 
 class _PerHostTransport(httpx.AsyncBaseTransport):

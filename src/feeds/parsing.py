@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor
+import threading
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
 
 from . import adapters
@@ -37,20 +38,20 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 
 
 def _ready() -> None:
-    """A no-op task: submitting it makes the pool start a worker."""
+    """A no-op task."""
 
 
 class Parser:
     """`await parser.parse(...)` runs `parse_document` in a worker process or inline."""
 
     def __init__(self, workers_for: int) -> None:
-        self._executor: Executor | None = None
+        self._executor: Future[Executor] | None = None
         workers = min(os.cpu_count() or 1, 8)
         if workers_for >= MIN_SOURCES_FOR_WORKERS and workers > 1:
-            self._executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
-            # Start every worker now, while the first pages are still being fetched.
-            for _ in range(workers):
-                self._executor.submit(_ready)
+            # Started on a thread: the forkserver imports every adapter before it forks
+            # the first worker, and the event loop goes on fetching meanwhile.
+            self._executor = Future()
+            threading.Thread(target=_start_workers, args=(workers, self._executor), daemon=True).start()
 
     async def __aenter__(self) -> Parser:
         return self
@@ -59,10 +60,23 @@ class Parser:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
+            executor = await asyncio.wrap_future(self._executor)
+            executor.shutdown(wait=True, cancel_futures=True)
 
     async def parse(self, adapter: str, document: Document, settings: AdapterSettings) -> list[Entry]:
         if self._executor is None:
             return parse_document(adapter, document, settings)
+        executor = await asyncio.wrap_future(self._executor)
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, parse_document, adapter, document, settings)
+        return await loop.run_in_executor(executor, parse_document, adapter, document, settings)
+
+
+def _start_workers(workers: int, started: Future[Executor]) -> None:
+    try:
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+        for _ in range(workers):  # submitting makes the pool start a worker
+            executor.submit(_ready)
+    except BaseException as error:
+        started.set_exception(error)
+    else:
+        started.set_result(executor)
