@@ -169,6 +169,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18931)
     args = parser.parse_args()
 
+    # As a pip install would have done: builds then start from bytecode, not from source.
+    import feeds
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(Path(feeds.__file__).parent)], check=True)
     ready = multiprocessing.Event()
     farm = multiprocessing.Process(target=serve_farm, args=(args.pages, args.feeds, args.latency, args.port, ready), daemon=True)
     farm.start()

@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+from . import __version__
 from .collect import collect
 from .config import Config, ConfigError, SourceConfig
 from .fetch import Fetcher, Validators
@@ -39,6 +40,8 @@ from .render_json import json_filename, render_json
 from .route import FeedSpec, route
 from .sourcestate import SourceState, SourceStates
 from .store import History, load_slugs, save_slugs
+from .uptodate import STAMP_FILENAME, inputs_key, is_up_to_date
+from .uptodate import record as record_published
 
 Outcome = Literal["new", "unchanged", "not_modified", "failed", "skipped"]
 ProgressCallback = Callable[[int, int, int], None]
@@ -134,39 +137,79 @@ async def build_async(
     output = Path(output_dir or config.site.output_dir)
     state_root = Path(state_dir or config.site.state_dir)
     now = now or datetime.now(timezone.utc)
+    entries_dir = state_root / "entries"
     for key, directory in (("site.output_dir", output), ("site.state_dir", state_root)):
         if problem := writable_problem(directory):
             raise ConfigError(config.path, key, problem)
     with StateLock(state_root):
-        history = History.load(state_root / "entries")
         states = SourceStates.load(state_root / "cache" / "sources.json")
-        results = await _fetch_all(config, history, states, now, force, progress)
-        _remember(config.sources, results, history, states, now)
-        history.save()
-        states.save()
+        due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
+        # With nothing due there is nothing to merge, and often nothing to render.
+        history = History.load(entries_dir) if due else None
+        results = await _fetch_all(config, due, history, states, now, progress)
+        if history is not None:
+            _remember(config.sources, results, history, states, now)
+            history.save()
+            _count_entries(config.sources, history, states)
+        _report_states(results, states)
         report = BuildReport(sources=results, files=[], changed=[])
+        notices = _notices(config, states, now)
+        slugs_path, stamp = state_root / SLUGS_FILENAME, state_root / "cache" / STAMP_FILENAME
+        slugs = load_slugs(slugs_path)
+
+        def key() -> str:
+            return _render_key(config, output, entries_dir, report, notices, slugs)
+
+        published = is_up_to_date(stamp, key(), output)
+        if published is None and history is None:
+            history = History.load(entries_dir)
+            _count_entries(config.sources, history, states)  # the cached counts may be stale
+            _report_states(results, states)
+        states.save()
+        if published is not None:
+            report.files = published
+            return report
+        assert history is not None
         if report.all_failed and not len(history):
             return report  # a cold start with nothing read: keep whatever was published before
-        entries = history.entries(source.name for source in config.sources)
-        entries += _notices(config, states, now)
-        slugs_path = state_root / SLUGS_FILENAME
-        remembered = load_slugs(slugs_path)
-        report.files, report.changed, given = _publish(config, entries, output, report, remembered)
-        save_slugs(slugs_path, {**remembered, **given})
+        entries = history.entries(source.name for source in config.sources) + notices
+        report.files, report.changed, given = _publish(config, entries, output, report, slugs)
+        slugs = {**slugs, **given}
+        save_slugs(slugs_path, slugs)
+        record_published(stamp, key(), report.files)
     return report
+
+
+def _render_key(
+    config: Config,
+    output: Path,
+    entries_dir: Path,
+    report: BuildReport,
+    notices: list[Entry],
+    slugs: Mapping[str, str],
+) -> str:
+    """What rendering reads, for `feeds.uptodate`."""
+    parts = (
+        __version__.encode(),
+        repr(config).encode("utf-8", "surrogatepass"),
+        _json_bytes(report.status()),
+        _json_bytes([notice.to_json() for notice in notices]),
+        _json_bytes(dict(slugs)),
+    )
+    return inputs_key(output, parts, entries_dir)
 
 
 async def _fetch_all(
     config: Config,
-    history: History,
+    due: Sequence[SourceConfig],
+    history: History | None,
     states: SourceStates,
     now: datetime,
-    force: bool,
     progress: ProgressCallback | None,
 ) -> list[SourceResult]:
-    due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
     fetched: dict[str, SourceResult] = {}
     if due:
+        assert history is not None
         done = failures = 0
         async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
 
@@ -235,7 +278,20 @@ def _remember(
                 news=result.outcome == "new",
             )
         states.set(result.name, state)
-        result.state, result.stored = state, history.count(result.name)
+
+
+def _count_entries(sources: Sequence[SourceConfig], history: History, states: SourceStates) -> None:
+    """Keep each source's entry count with its state, for reports made without the history."""
+    for source in sources:
+        state = states.get(source.name)
+        if state.entries != history.count(source.name):
+            states.set(source.name, dataclasses.replace(state, entries=history.count(source.name)))
+
+
+def _report_states(results: Sequence[SourceResult], states: SourceStates) -> None:
+    for result in results:
+        result.state = states.get(result.name)
+        result.stored = result.state.entries
 
 
 def _notices(config: Config, states: SourceStates, now: datetime) -> list[Entry]:

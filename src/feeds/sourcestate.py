@@ -36,6 +36,8 @@ class SourceState:
     last_error: str | None = None
     consecutive_failures: int = 0
     failing_since: datetime | None = None
+    entries: int = 0
+    """How many entries the history holds for the source, for reports made without it."""
 
     def validators(self, location: str, history_digest: str | None) -> Validators | None:
         if location != self.location or history_digest != self.history_digest:
@@ -134,4 +136,5 @@ def _from_json(data: dict[str, Any]) -> SourceState:
         last_error=data.get("last_error"),
         consecutive_failures=int(data.get("consecutive_failures") or 0),
         failing_since=when("failing_since"),
+        entries=int(data.get("entries") or 0),
     )
