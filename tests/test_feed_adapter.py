@@ -568,3 +568,15 @@ def test_cli_preview_json() -> None:
     assert entries[2]["extra"]["enclosures"][0]["type"] == "audio/mpeg"
     assert {e["role"] for e in entries} == {"item"}
     assert "本栏目休刊通知" in result.stderr
+
+
+def test_an_enclosure_length_that_only_looks_like_a_number_is_dropped() -> None:
+    """"²" passes str.isdigit() but not int(): the item keeps its enclosure, without a length."""
+    body = (
+        '<rss version="2.0"><channel><title>t</title><link>https://news.example.cn/</link><item>'
+        "<title>Episode</title><link>https://news.example.cn/1.html</link>"
+        '<enclosure url="https://news.example.cn/1.mp3" type="audio/mpeg" length="²"/>'
+        "</item></channel></rss>"
+    ).encode()
+    [entry] = extract_feed(document(body), AdapterSettings("example", SHANGHAI))
+    assert entry.extra == {"enclosures": [{"url": "https://news.example.cn/1.mp3", "type": "audio/mpeg", "length": None}]}

@@ -191,6 +191,14 @@ def test_retry_after_as_an_http_date(scripted_server: ScriptedServer) -> None:
         fetch_once(later)
 
 
+
+def test_a_retry_after_that_only_looks_like_a_number_means_backoff(scripted_server: ScriptedServer) -> None:
+    url = scripted_server.script("/busy", text(b"", 503, **{"Retry-After": "\u00b2"}), text(b"ok"))
+    result = fetch_once(url)
+    assert result.document is not None and result.document.body == b"ok"
+    assert len(scripted_server.requests) == 2
+
+
 # 4. Redirects
 
 

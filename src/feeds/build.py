@@ -38,6 +38,7 @@ from .render import (
 )
 from .render_json import json_filename, render_json
 from .route import FeedSpec, route
+from .slugs import load_pinyin_in_background
 from .sourcestate import SourceState, SourceStates
 from .store import History, load_slugs, save_slugs
 from .uptodate import STAMP_FILENAME, inputs_key, is_up_to_date
@@ -144,6 +145,10 @@ async def build_async(
     with StateLock(state_root):
         states = SourceStates.load(state_root / "cache" / "sources.json")
         due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
+        slugs_path, stamp = state_root / SLUGS_FILENAME, state_root / "cache" / STAMP_FILENAME
+        slugs = load_slugs(slugs_path)
+        if due and not slugs:
+            load_pinyin_in_background()  # a first build: its categories will need slugs
         # With nothing due there is nothing to merge, and often nothing to render.
         history = History.load(entries_dir) if due else None
         results = await _fetch_all(config, due, history, states, now, progress)
@@ -154,8 +159,6 @@ async def build_async(
         _report_states(results, states)
         report = BuildReport(sources=results, files=[], changed=[])
         notices = _notices(config, states, now)
-        slugs_path, stamp = state_root / SLUGS_FILENAME, state_root / "cache" / STAMP_FILENAME
-        slugs = load_slugs(slugs_path)
 
         def key() -> str:
             return _render_key(config, output, entries_dir, report, notices, slugs)

@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
 
 __all__ = ["parse_count", "parse_date"]
 
@@ -117,26 +119,27 @@ class _Context:
     now: datetime
 
 
-_Builder = Callable[[re.Match[str], _Context], datetime]
+# A match's groups, read once: Match.groupdict() builds a new dict on every call.
+_Groups = dict[str, Any]
+_Builder = Callable[[_Groups, _Context], datetime]
 
 
 # --- building blocks ------------------------------------------------------
 
 
-def _int(match: re.Match[str], group: str) -> int:
-    value = match.groupdict().get(group)
+def _int(groups: _Groups, group: str) -> int:
+    value = groups.get(group)
     return int(value) if value else 0
 
 
-def _clock(match: re.Match[str]) -> time:
-    """The time of day in `match` (midnight when it has none)."""
-    groups = match.groupdict()
+def _clock(groups: _Groups) -> time:
+    """The time of day in a match (midnight when it has none)."""
     if groups.get("hour") is None:
         return time()
-    hour = _apply_meridiem(_int(match, "hour"), groups.get("pre") or groups.get("post"))
+    hour = _apply_meridiem(_int(groups, "hour"), groups.get("pre") or groups.get("post"))
     frac = groups.get("frac") or ""
     microsecond = int(frac[:6].ljust(6, "0"))
-    return time(hour, _int(match, "minute"), _int(match, "second"), microsecond)
+    return time(hour, _int(groups, "minute"), _int(groups, "second"), microsecond)
 
 
 def _apply_meridiem(hour: int, marker: str | None) -> int:
@@ -150,6 +153,7 @@ def _apply_meridiem(hour: int, marker: str | None) -> int:
     return hour
 
 
+@lru_cache(maxsize=256)  # a site prints the same few offsets on every date
 def _parse_offset(raw: str) -> timedelta:
     """``+08:00``, ``-0530``, ``+8``, ``+05:30:15`` -> a signed timedelta."""
     sign = -1 if raw[0] == "-" else 1
@@ -171,9 +175,8 @@ def _parse_offset(raw: str) -> timedelta:
     return offset
 
 
-def _explicit_zone(match: re.Match[str]) -> tzinfo | None:
+def _explicit_zone(groups: _Groups) -> tzinfo | None:
     """The timezone printed with the date, if any."""
-    groups = match.groupdict()
     if groups.get("offset"):
         return timezone(_parse_offset(groups["offset"]))
     name = groups.get("zname")
@@ -185,11 +188,11 @@ def _explicit_zone(match: re.Match[str]) -> tzinfo | None:
     return timezone(offset)
 
 
-def _absolute(year: int, month: int, day: int, match: re.Match[str], ctx: _Context) -> datetime:
-    naive = datetime.combine(date(year, month, day), _clock(match))
+def _absolute(year: int, month: int, day: int, groups: _Groups, ctx: _Context) -> datetime:
+    naive = datetime.combine(date(year, month, day), _clock(groups))
     # replace() rather than localize-style arithmetic: zoneinfo resolves
     # ambiguous and nonexistent wall times through fold=0.
-    return naive.replace(tzinfo=_explicit_zone(match) or ctx.tz)
+    return naive.replace(tzinfo=_explicit_zone(groups) or ctx.tz)
 
 
 def _local_now(ctx: _Context) -> datetime:
@@ -210,32 +213,32 @@ def _is_future(value: datetime, now: datetime) -> bool:
 # --- builders, one per pattern --------------------------------------------
 
 
-def _build_ymd(match: re.Match[str], ctx: _Context) -> datetime:
-    return _absolute(_int(match, "year"), _int(match, "month"), _int(match, "day"), match, ctx)
+def _build_ymd(groups: _Groups, ctx: _Context) -> datetime:
+    return _absolute(_int(groups, "year"), _int(groups, "month"), _int(groups, "day"), groups, ctx)
 
 
-def _build_english(match: re.Match[str], ctx: _Context) -> datetime:
-    month = _MONTH_NUMBERS[match["mon"][:3].lower()]
-    return _absolute(_int(match, "year"), month, _int(match, "day"), match, ctx)
+def _build_english(groups: _Groups, ctx: _Context) -> datetime:
+    month = _MONTH_NUMBERS[groups["mon"][:3].lower()]
+    return _absolute(_int(groups, "year"), month, _int(groups, "day"), groups, ctx)
 
 
-def _build_month_day(match: re.Match[str], ctx: _Context) -> datetime:
+def _build_month_day(groups: _Groups, ctx: _Context) -> datetime:
     """Month and day only: this year in `tz`, or last year if that is in the future."""
-    clock = _clock(match)
+    clock = _clock(groups)
     year = _local_now(ctx).year
-    candidate = datetime.combine(date(year, _int(match, "month"), _int(match, "day")), clock, ctx.tz)
+    candidate = datetime.combine(date(year, _int(groups, "month"), _int(groups, "day")), clock, ctx.tz)
     if _is_future(candidate, ctx.now):
         candidate = candidate.replace(year=year - 1)
     return candidate
 
 
-def _build_just_now(match: re.Match[str], ctx: _Context) -> datetime:
+def _build_just_now(groups: _Groups, ctx: _Context) -> datetime:
     return _local_now(ctx)
 
 
-def _build_ago(match: re.Match[str], ctx: _Context) -> datetime:
+def _build_ago(groups: _Groups, ctx: _Context) -> datetime:
     """``N unit ago``: a duration, so subtracted in absolute time."""
-    raw_count, raw_unit = match["n"], match["unit"].lower()
+    raw_count, raw_unit = groups["n"], groups["unit"].lower()
     count: float
     if raw_count.isdigit():
         count = int(raw_count)
@@ -245,10 +248,10 @@ def _build_ago(match: re.Match[str], ctx: _Context) -> datetime:
     return (_utc(ctx.now) - unit * count).astimezone(ctx.tz)
 
 
-def _build_day_word(match: re.Match[str], ctx: _Context) -> datetime:
+def _build_day_word(groups: _Groups, ctx: _Context) -> datetime:
     """``昨天 08:30``: a calendar day in `tz`, not ``now - 24h`` (they differ across DST)."""
-    day = _local_now(ctx).date() - timedelta(days=_DAY_WORDS[match["word"].lower()])
-    return datetime.combine(day, _clock(match), ctx.tz)
+    day = _local_now(ctx).date() - timedelta(days=_DAY_WORDS[groups["word"].lower()])
+    return datetime.combine(day, _clock(groups), ctx.tz)
 
 
 # --- patterns -------------------------------------------------------------
@@ -322,10 +325,17 @@ def _normalise(text: str) -> str:
 
 def _first_match(text: str, ctx: _Context) -> datetime | None:
     for tier in _TIERS:
-        found = [(m, build) for pattern, build in tier if (m := pattern.search(text))]
-        if found:
-            match, build = min(found, key=lambda pair: pair[0].start())
-            return build(match, ctx)
+        best: tuple[re.Match[str], _Builder] | None = None
+        for pattern, build in tier:
+            match = pattern.search(text)
+            # The leftmost match wins; on a tie, the pattern listed first.
+            if match and (best is None or match.start() < best[0].start()):
+                best = match, build
+                if match.start() == 0:
+                    break  # nothing starts earlier (ISO 8601 dates usually stop here)
+        if best is not None:
+            match, build = best
+            return build(match.groupdict(), ctx)
     return None
 
 

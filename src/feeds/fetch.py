@@ -278,7 +278,7 @@ class Fetcher:
         limit = self.settings.max_bytes
         encoding = response.headers.get("content-encoding", "").strip().lower()
         declared = response.headers.get("content-length", "")
-        if encoding in ("", "identity") and declared.isdigit() and int(declared) > limit:
+        if encoding in ("", "identity") and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise FetchError(f"{url}: response larger than {limit} bytes ({declared} declared)")
         inflater = _Inflater(url, encoding, limit)
         async for chunk in response.aiter_raw():
@@ -455,7 +455,7 @@ def _parse_retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # isdigit() alone takes "²"
         return float(value)
     try:
         when = parsedate_to_datetime(value)

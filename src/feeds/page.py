@@ -29,6 +29,7 @@ ARTICLE_TYPES = frozenset(
 _PARSER = html.HTMLParser(remove_comments=True, remove_pis=True)
 
 
+_HIDDEN_TAGS = ("script", "style", "noscript", "template")
 _VISIBLE_TEXT = etree.XPath(
     ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
 )
@@ -38,9 +39,21 @@ def element_text(element: html.HtmlElement | None) -> str:
     """The visible text of an element, entities decoded and whitespace folded."""
     if element is None:
         return ""
-    if element.tag in ("script", "style", "noscript", "template"):
+    if element.tag in _HIDDEN_TAGS:
+        return fold(element.text_content())
+    # Most elements neither hold nor sit in a script: all their text is visible, and
+    # text_content() gives it without testing the ancestors of every text node.
+    if isinstance(element.tag, str) and not _has_hidden_text(element):
         return fold(element.text_content())
     return fold("".join(_VISIBLE_TEXT(element)))
+
+
+def _has_hidden_text(element: html.HtmlElement) -> bool:
+    """Whether some text of `element` is inside a script, style, noscript or template."""
+    return (
+        (len(element) > 0 and next(element.iterdescendants(_HIDDEN_TAGS), None) is not None)
+        or next(element.iterancestors(_HIDDEN_TAGS), None) is not None
+    )
 
 
 @dataclass
@@ -172,7 +185,9 @@ class Page:
         return meta
 
 
-_NAMED = etree.XPath("//*[@class or @id]")
+# The owners of class and id attributes: the same elements as //*[@class or @id], found
+# without evaluating a predicate on every element of the page (several times faster).
+_NAMED = etree.XPath("(//@class | //@id)/..")
 _SIMPLE_PART = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:(?P<kind>[.#])(?P<name>[\w-]+))?$")
 
 

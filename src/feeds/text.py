@@ -9,7 +9,6 @@ import re
 # lxml (and so feedgen) raises on any of them, so they never leave this module. C1 controls
 # are allowed but discouraged, and feedparser reads them as windows-1252 (U+0080 as "€").
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_WHITESPACE = re.compile(r"\s+")
 
 
 def xml_safe(text: str) -> str:
@@ -21,7 +20,8 @@ def fold(text: str | None) -> str:
     """One line of plain text: illegal characters removed, whitespace runs folded."""
     if not text:
         return ""
-    return _WHITESPACE.sub(" ", xml_safe(text)).strip()
+    # str.split() splits on exactly the characters that re's \s matches in str patterns.
+    return " ".join(xml_safe(text).split())
 
 
 def unescape_fold(text: str | None) -> str:

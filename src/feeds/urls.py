@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 WEB_SCHEMES = frozenset({"http", "https"})
@@ -16,9 +17,19 @@ _TRACKING_PARAM = re.compile(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+# The same base and link URLs are checked and resolved several times per entry, and
+# pages repeat links: results are cached, except for long URLs (data: images) that the
+# caches would keep in memory.
+_MAX_CACHED_URL = 2_000
+
+
 def is_web_url(url: str | None) -> bool:
     if not url:
         return False
+    return _cached_is_web_url(url) if len(url) <= _MAX_CACHED_URL else _is_web_url(url)
+
+
+def _is_web_url(url: str) -> bool:
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError on a port that is not a number in range
@@ -32,11 +43,19 @@ def resolve(base: str, href: str | None) -> str | None:
     if not href:
         return None
     href = href.strip()
+    return _cached_resolve(base, href) if len(href) <= _MAX_CACHED_URL else _resolve(base, href)
+
+
+def _resolve(base: str, href: str) -> str | None:
     try:
         absolute = urljoin(base, href)
     except ValueError:
         return None
     return absolute if is_web_url(absolute) else None
+
+
+_cached_is_web_url = lru_cache(maxsize=1024)(_is_web_url)
+_cached_resolve = lru_cache(maxsize=2048)(_resolve)
 
 
 def canonical(url: str) -> str:

@@ -22,10 +22,9 @@ from xml.sax import SAXParseException
 
 from lxml import html
 
-from ..css import select
 from ..dates import parse_date
 from ..models import AdapterSettings, Document, Entry, ExtractionError
-from ..page import element_text, first_paragraph_text, fragment, html_text
+from ..page import block_text, element_text, first_paragraph_text, fragment, html_text
 from ..sanitize import lazy_image_url, sanitize_element, text_to_html
 from ..text import fold, shorten
 from ..urls import canonical, is_web_url, resolve
@@ -164,6 +163,10 @@ def _without_entity_declarations(body: bytes) -> bytes:
 
 
 def _entry(item: Mapping[str, Any], feed: _Feed, settings: AdapterSettings, now: datetime) -> Entry | None:
+    # A plain copy: FeedParserDict.get maps key aliases and raises KeyError inside on
+    # every missing key, which costs more than the lookups. None of the keys read from
+    # the item here is an alias (`updated` is read with dict.get anyway).
+    item = dict(item)
     link = resolve(feed.base, item.get("link"))
     if not link:
         log.warning("%s: feed item %r without an http(s) link skipped", settings.source, _label(item))
@@ -171,6 +174,7 @@ def _entry(item: Mapping[str, Any], feed: _Feed, settings: AdapterSettings, now:
     content_html, content = _content(item, feed.base)
     summary = _summary(item, content)
     published, updated = _dates(item, feed.version, settings, now)
+    enclosures = _enclosures(item, feed.base)
     return Entry(
         id=fold(item.get("id")) or canonical(link),
         title=_title(item) or shorten(summary, TITLE_LENGTH),
@@ -183,8 +187,8 @@ def _entry(item: Mapping[str, Any], feed: _Feed, settings: AdapterSettings, now:
         published=published,
         updated=updated or published,
         categories=_categories(item),
-        image=_image(item, content, feed.base),
-        extra=_extra(item, feed.base),
+        image=_image(item, content, enclosures, feed.base),
+        extra=_extra(enclosures),
     )
 
 
@@ -219,7 +223,13 @@ def _summary(item: Mapping[str, Any], content: html.HtmlElement | None) -> str:
     # feedparser copies content into `summary` when an item has no description of its own.
     if value and not (contents and value == contents[0].get("value")):
         detail = item.get("summary_detail") or {}
-        return html_text(value) if "html" in (detail.get("type") or "text/html") else fold(value)
+        if "html" not in (detail.get("type") or "text/html"):
+            return fold(value)
+        if not contents and content is not None:
+            # `_content` parsed this very summary: read its text instead of parsing it
+            # again. block_text only touches tails, which `_image` does not look at.
+            return block_text(content)
+        return html_text(value)
     return shorten(first_paragraph_text(content), SUMMARY_LENGTH) if content is not None else ""
 
 
@@ -227,7 +237,8 @@ def _dates(
     item: Mapping[str, Any], version: str, settings: AdapterSettings, now: datetime
 ) -> tuple[datetime | None, datetime | None]:
     def parsed(key: str) -> datetime | None:
-        # dict.get: FeedParserDict.get("updated") answers with `published` when absent.
+        # dict.get: FeedParserDict.get("updated") answers with `published` when absent
+        # (`_entry` passes a plain dict already; this keeps `_dates` safe on its own).
         raw = dict.get(item, key) if isinstance(item, dict) else item.get(key)
         return parse_date(raw, settings.timezone, now) if isinstance(raw, str) else None
 
@@ -246,21 +257,23 @@ def _categories(item: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
-def _image(item: Mapping[str, Any], content: html.HtmlElement | None, base: str) -> str | None:
+def _image(
+    item: Mapping[str, Any], content: html.HtmlElement | None, enclosures: list[dict[str, Any]], base: str
+) -> str | None:
     candidates = [thumb.get("url") for thumb in item.get("media_thumbnail") or ()]
     candidates += [m.get("url") for m in item.get("media_content") or () if m.get("medium") == "image"]
-    candidates += [e["url"] for e in _enclosures(item, base) if (e["type"] or "").startswith("image/")]
+    candidates += [e["url"] for e in enclosures if (e["type"] or "").startswith("image/")]
     for candidate in candidates:
         if url := resolve(base, candidate):
             return url
-    for img in select(content, "img") if content is not None else ():
+    for img in content.iter("img") if content is not None else ():
         if url := lazy_image_url(img, base):
             return url
     return None
 
 
-def _extra(item: Mapping[str, Any], base: str) -> dict[str, Any]:
-    media = [e for e in _enclosures(item, base) if not (e["type"] or "").startswith("image/")]
+def _extra(enclosures: list[dict[str, Any]]) -> dict[str, Any]:
+    media = [e for e in enclosures if not (e["type"] or "").startswith("image/")]
     return {"enclosures": media} if media else {}
 
 
@@ -278,7 +291,8 @@ def _length(value: Any) -> int | None:
     if isinstance(value, int):
         return value if value > 0 else None
     text = str(value or "").strip()
-    return int(text) if text.isdigit() and int(text) > 0 else None
+    # isdigit() alone takes "²", which int() refuses.
+    return int(text) if text.isascii() and text.isdigit() and int(text) > 0 else None
 
 
 def _names(people: Any) -> list[str]:

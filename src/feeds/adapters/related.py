@@ -8,7 +8,6 @@ they are not named as related blocks.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 import re
@@ -48,7 +47,7 @@ RELATED_HEADING = re.compile(
     r"you\s+(may|might)\s+also\s+(like|be\s+interested\s+in)|more\s+stories|see\s+also)$",
     re.IGNORECASE,
 )
-_HEADING_TAGS = "h1, h2, h3, h4, h5, h6, header, strong, b, span, p, div, dt, legend, caption"
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6", "header", "strong", "b", "span", "p", "div", "dt", "legend", "caption")
 _HEADING_PUNCTUATION = re.compile(r"[\s:：|｜>»›·•\-—]+")
 _MAX_HEADING_LENGTH = 40
 
@@ -74,11 +73,11 @@ def extract_related(page: Page, settings: AdapterSettings, now: datetime) -> lis
     seen: set[str] = set()
     items, layer = _items(page, settings)
     for item in items:
-        entry = _item_entry(item, page, settings, now)
+        entry = _item_entry(item, page, settings, now, layer)
         if entry is None or entry.id in seen or (layer != "selectors" and _is_front_page(entry.link)):
             continue
         seen.add(entry.id)
-        entries.append(dataclasses.replace(entry, provenance={"block": layer}))
+        entries.append(entry)
     return entries
 
 
@@ -97,7 +96,7 @@ def _items(page: Page, settings: AdapterSettings) -> tuple[list[html.HtmlElement
 def _candidate_item_lists(page: Page) -> Iterator[tuple[list[html.HtmlElement], str]]:
     for block in _known_blocks(page):
         yield _block_items(block), "theme"
-    for heading in select(page.tree, _HEADING_TAGS):
+    for heading in page.tree.iter(*_HEADING_TAGS):
         if _is_related_heading(heading):
             yield _items_after(heading), "heading"
 
@@ -120,7 +119,7 @@ def _is_front_page(url: str) -> bool:
 
 
 def _is_related_heading(element: html.HtmlElement) -> bool:
-    if select_first(element, "a[href]") is not None and element.tag not in ("h2", "h3", "h4"):
+    if _has_link(element) and element.tag not in ("h2", "h3", "h4"):
         return False
     text = element_text(element)
     if not text or len(text) > _MAX_HEADING_LENGTH:
@@ -152,13 +151,18 @@ def _items_after(heading: html.HtmlElement) -> list[html.HtmlElement]:
     return []
 
 
+def _links(element: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    """What `a[href]` matches in `element`, without evaluating a selector."""
+    return (a for a in element.iter("a") if a.get("href") is not None)
+
+
 def _href(element: html.HtmlElement) -> str | None:
-    link = select_first(element, "a[href]")
+    link = next(_links(element), None)
     return link.get("href") if link is not None else None
 
 
 def _has_link(element: html.HtmlElement) -> bool:
-    return select_first(element, "a[href]") is not None
+    return next(_links(element), None) is not None
 
 
 def _is_linked_item(element: html.HtmlElement) -> bool:
@@ -166,7 +170,7 @@ def _is_linked_item(element: html.HtmlElement) -> bool:
 
 
 def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
-    items = [li for li in select(block, "li") if _has_link(li)]
+    items = [li for li in block.iter("li") if _has_link(li)]
     if not items:
         items = [child for child in block if isinstance(child.tag, str) and _has_link(child)]
     # Nested lists repeat their parents' links; keep the outermost items only.
@@ -174,7 +178,9 @@ def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
     return [item for item in items if not any(a in members for a in item.iterancestors())]
 
 
-def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime) -> Entry | None:
+def _item_entry(
+    item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime, layer: str
+) -> Entry | None:
     selectors = settings.selectors
     anchor = _pick(item, selectors.get("related_link"), ITEM_SELECTORS["link"])
     if anchor is None:
@@ -210,6 +216,7 @@ def _item_entry(item: html.HtmlElement, page: Page, settings: AdapterSettings, n
         categories=categories,
         image=lazy_image_url(image, page.base_url) if image is not None else None,
         extra={"views": views} if views is not None else {},
+        provenance={"block": layer},
     )
 
 
@@ -218,7 +225,7 @@ def _pick(item: html.HtmlElement, configured: str | None, defaults: tuple[str, .
 
 
 def _first_text_link(item: html.HtmlElement) -> html.HtmlElement | None:
-    links = select(item, "a[href]")
+    links = list(_links(item))
     return next((a for a in links if element_text(a)), links[0] if links else None)
 
 

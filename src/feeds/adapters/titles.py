@@ -99,17 +99,24 @@ class Titles:
 
     def html_title(self) -> str:
         """<title>, cleaned."""
-        title = self.page.tree.find(".//title")
-        return self.clean(element_text(title)) if title is not None else ""
+        return self.clean(self._title_text) if self._title_text is not None else ""
 
     def is_site_name(self, text: str) -> bool:
         """Whether `text` names the site: a declared name, or the last part of <title>."""
         key = _key(text)
-        if key in self.site_names:
-            return True
+        return key in self.site_names or key == self._title_suffix
+
+    @cached_property
+    def _title_text(self) -> str | None:
+        """The text of <title>; None when there is none."""
         title = self.page.tree.find(".//title")
-        segments = _SEPARATOR.split(element_text(title)) if title is not None else []
-        return len(segments) > 1 and _key(segments[-1]) == key
+        return element_text(title) if title is not None else None
+
+    @cached_property
+    def _title_suffix(self) -> str | None:
+        """The key of the last part of a <title> that has several, the site's name."""
+        segments = _SEPARATOR.split(self._title_text) if self._title_text is not None else []
+        return _key(segments[-1]) if len(segments) > 1 else None
 
     def _strip_site_segments(self, text: str, cuts: Iterable[int]) -> str:
         end = len(text)

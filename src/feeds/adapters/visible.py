@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from itertools import islice
 
 from lxml import etree, html
 
@@ -75,7 +76,8 @@ _NOT_NAMES = frozenset({"记者", "本报记者", "特约记者", "实习记者"
                         "报道", "整理", "编译", "供稿", "发自"})
 _MAX_BYLINE = 80
 _MAX_NAME_WORDS = 4
-_WINDOW = etree.XPath("following::*[position() <= 80]")
+# How many elements after the title are searched for the metadata line.
+_WINDOW = 80
 # A paragraph this long is the body: the metadata line is above it.
 _BODY_PARAGRAPH = 150
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "nav", "aside", "footer", "form", "select"})
@@ -118,7 +120,7 @@ def _blocks(
     # A body that holds the title too (one box for everything) is no boundary.
     if stop is not None and any(ancestor is stop for ancestor in anchor.iterancestors()):
         stop = None
-    for element in _WINDOW(anchor):
+    for element in islice(_following(anchor), _WINDOW):
         if _is_body(element, stop):
             return
         if element in read or element in skipped:
@@ -127,6 +129,14 @@ def _blocks(
             skipped.update(element.iter())
         elif _is_small(element) and (text := element_text(element)) and len(text) <= MAX_BLOCK_TEXT:
             yield element, text
+
+
+def _following(anchor: html.HtmlElement) -> Iterator[html.HtmlElement]:
+    """The elements after `anchor` in document order, outside it (XPath's following::*),
+    produced lazily: the walk stops at the body, a few elements on."""
+    for node in (anchor, *anchor.iterancestors()):
+        for sibling in node.itersiblings():
+            yield from sibling.iter(etree.Element)
 
 
 def _is_body(element: html.HtmlElement, stop: html.HtmlElement | None) -> bool:
