@@ -220,6 +220,18 @@ def _check_complete(directory: Path) -> None:
             json.loads(path.read_text("utf-8"))
 
 
+def _processes_marked(marker: str) -> list[int]:
+    """Processes whose environment holds `marker` (inherited from a build started with it)."""
+    found: list[int] = []
+    for entry in Path("/proc").iterdir() if Path("/proc/self/environ").exists() else ():
+        try:
+            if entry.name.isdigit() and f"FEEDS_TEST_MARKER={marker}".encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+    return found
+
+
 def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tmp_path: Path, server: LocalServer) -> None:
     sources = []
     for n in range(12):
@@ -236,10 +248,11 @@ def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tm
 
     rng = random.Random(7)
     state, out = tmp_path / "state", tmp_path / "out"
+    marker = f"feeds-kill-test-{os.getpid()}-{tmp_path.name}"
     for _ in range(20):
         process = subprocess.Popen(
             [sys.executable, "-m", "feeds", "build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force"],
-            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "FEEDS_TEST_MARKER": marker},
         )
         time.sleep(rng.uniform(0.2, 1.6))
         process.send_signal(signal.SIGKILL)
@@ -247,6 +260,11 @@ def test_kill_9_mid_build_leaves_everything_whole_and_the_next_build_recovers(tm
         _check_complete(state)
         if out.exists():
             _check_complete(out)
+    # The killed builds' parse workers (and their forkserver) end with them (seen in /proc: Linux).
+    deadline = time.monotonic() + 10
+    while _processes_marked(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_marked(marker) == []
 
     final = run_cli("build", "--config", str(config), "--state", str(state), "--output", str(out), "--now", now, "--force")
     assert final.returncode == 0, final.stderr

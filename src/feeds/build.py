@@ -79,6 +79,14 @@ class BuildReport:
     changed: list[Path]
     """The output files whose bytes changed (and so were rewritten)."""
 
+    def __repr__(self) -> str:
+        # Short, because asyncio may repr the result of the task that ran the build
+        # (restoring the SIGINT handler does), and the full one holds every entry.
+        return (
+            f"BuildReport(sources={len(self.sources)}, failed={len(self.failed)}, "
+            f"files={len(self.files)}, changed={len(self.changed)})"
+        )
+
     @property
     def failed(self) -> list[SourceResult]:
         return [source for source in self.sources if source.failed]

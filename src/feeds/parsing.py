@@ -41,6 +41,22 @@ def _ready() -> None:
     """A no-op task."""
 
 
+def _exit_with_the_build() -> None:
+    """Worker initializer: end the worker when the build process ends, even by kill -9.
+
+    A pool's workers otherwise outlive a killed build for ever, blocked on a task queue
+    whose write end they hold themselves, and keep the forkserver alive with them.
+    """
+    build = multiprocessing.parent_process()
+    if build is not None:
+        threading.Thread(target=_exit_after, args=(build,), name="exit-with-build", daemon=True).start()
+
+
+def _exit_after(build: multiprocessing.process.BaseProcess) -> None:
+    build.join()  # returns when the build process is gone
+    os._exit(1)
+
+
 class Parser:
     """`await parser.parse(...)` runs `parse_document` in a worker process or inline."""
 
@@ -73,7 +89,7 @@ class Parser:
 
 def _start_workers(workers: int, started: Future[Executor]) -> None:
     try:
-        executor = ProcessPoolExecutor(max_workers=workers, mp_context=_worker_context())
+        executor = ProcessPoolExecutor(workers, _worker_context(), initializer=_exit_with_the_build)
         for _ in range(workers):  # submitting makes the pool start a worker
             executor.submit(_ready)
     except BaseException as error:
