@@ -168,10 +168,10 @@ async def build_async(
         report = BuildReport(sources=results, files=[], changed=[])
         notices = _notices(config, states, now)
 
-        def key() -> str:
+        def render_key() -> str:
             return _render_key(config, output, entries_dir, report, notices, slugs)
 
-        published = is_up_to_date(stamp, key(), output)
+        published = is_up_to_date(stamp, render_key(), output)
         if published is None and history is None:
             history = History.load(entries_dir)
             _count_entries(config.sources, history, states)  # the cached counts may be stale
@@ -187,7 +187,7 @@ async def build_async(
         report.files, report.changed, given = _publish(config, entries, output, report, slugs)
         slugs = {**slugs, **given}
         save_slugs(slugs_path, slugs)
-        record_published(stamp, key(), report.files)
+        record_published(stamp, render_key(), report.files)  # with the slugs as the next build reads them
     return report
 
 
