@@ -382,3 +382,23 @@ def test_category_slugs_are_remembered_across_builds(site: Site, server: LocalSe
     site.build(T0 + timedelta(hours=1))
     assert {e.title for e in site.feed("foo-bar").entries} == {"A"}
     assert {e.title for e in site.feed("foo-bar-2").entries} == {"B"}
+
+
+def test_parse_workers_that_cannot_start_fail_the_sources_not_the_build(
+    site: Site, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when the OS refuses new processes: every source fails with the reason, cleanly."""
+    from feeds import parsing
+
+    def refused() -> None:
+        raise OSError("[Errno 11] Resource temporarily unavailable")
+
+    monkeypatch.setattr(parsing, "_worker_context", refused)
+    for n in range(parsing.MIN_SOURCES_FOR_WORKERS):
+        url = site.source(f"s{n}", f"/w{n}.html")
+        server.add(f"/w{n}.html", article_page(url, f"Story {n}"))
+    report = site.build(T0)
+    assert report.all_failed
+    assert {result.error for result in report.sources} == {
+        "unexpected OSError: [Errno 11] Resource temporarily unavailable"
+    }

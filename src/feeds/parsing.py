@@ -75,9 +75,13 @@ class Parser:
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self._executor is not None:
+        if self._executor is None:
+            return
+        try:
             executor = await asyncio.wrap_future(self._executor)
-            executor.shutdown(wait=True, cancel_futures=True)
+        except Exception:
+            return  # the pool never started; each parse has failed with the reason
+        executor.shutdown(wait=True, cancel_futures=True)
 
     async def parse(self, adapter: str, document: Document, settings: AdapterSettings) -> list[Entry]:
         if self._executor is None:

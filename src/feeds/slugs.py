@@ -24,9 +24,10 @@ def load_pinyin_in_background() -> None:
 
     For a build that may meet new Chinese category names: it loads while the sources
     are fetched and parsed instead of holding up rendering at the end. `slugify` needs
-    no coordination: Python's import lock makes it wait for an import in progress.
+    no coordination: Python's import lock makes it wait for an import in progress. Not
+    a daemon: an import cut short by the interpreter's exit could crash it.
     """
-    threading.Thread(target=_import_pypinyin, name="load-pinyin", daemon=True).start()
+    threading.Thread(target=_import_pypinyin, name="load-pinyin").start()
 
 
 def _import_pypinyin() -> None:
