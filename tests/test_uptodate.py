@@ -27,15 +27,16 @@ def site(tmp_path: Path, server: LocalServer) -> Site:
 
 @pytest.fixture
 def history_loads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
-    """The directories History.load reads, build after build."""
+    """The directories whose history files were read, build after build."""
     loads: list[Path] = []
-    original = store.History.load.__func__  # type: ignore[attr-defined]
+    original = store.History._load
 
-    def load(cls: type[store.History], directory: Path) -> store.History:
-        loads.append(directory)
-        return original(cls, directory)
+    def load(self: store.History) -> None:
+        if not self.loaded:
+            loads.append(self.directory)
+        original(self)
 
-    monkeypatch.setattr(store.History, "load", classmethod(load))
+    monkeypatch.setattr(store.History, "_load", load)
     return loads
 
 
@@ -57,11 +58,12 @@ def test_nothing_due_reads_no_history_and_writes_nothing(site: Site, history_loa
     assert site.status()["a"]["entries"] == 2  # the count kept with the source's state
 
 
-def test_all_304_renders_nothing(site: Site, server: LocalServer) -> None:
+def test_all_304_reads_no_history_and_renders_nothing(site: Site, history_loads: list[Path]) -> None:
     site.build(T0)
     before = outputs(site)
     report = site.build(T0 + timedelta(minutes=5), force=True)
     assert report.sources[0].outcome == "not_modified"
+    assert len(history_loads) == 1  # the 304 was trusted on the history file's digest alone
     assert outputs(site) == before
 
 
@@ -112,3 +114,21 @@ def test_a_broken_stamp_means_a_full_render(site: Site) -> None:
     (site.dir / "output" / "all.rss.xml").unlink()
     site.build(T0 + timedelta(minutes=5))
     assert (site.dir / "output" / "all.rss.xml").exists()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "edited"])
+def test_a_history_file_lost_or_changed_makes_the_next_fetch_unconditional(
+    site: Site, server: LocalServer, damage: str
+) -> None:
+    """A 304 must never stand in for entries the history no longer holds."""
+    site.build(T0)
+    [path] = (site.dir / "state" / "entries").iterdir()
+    if damage == "deleted":
+        path.unlink()
+    else:
+        path.write_text("[]\n", encoding="utf-8")
+
+    report = site.build(T0 + timedelta(hours=2))
+    assert server.hits("/a.html")[-1].get("if-none-match") is None
+    assert report.sources[0].outcome == "new"
+    assert site.ids() == {server.url("/a.html"), server.url("/r1.html")}

@@ -157,12 +157,11 @@ async def build_async(
         slugs = load_slugs(slugs_path)
         if due and not slugs:
             load_pinyin_in_background()  # a first build: its categories will need slugs
-        # With nothing due there is nothing to merge, and often nothing to render.
-        history = History.load(entries_dir) if due else None
+        history = History(entries_dir)  # read only if something is merged or rendered
         results = await _fetch_all(config, due, history, states, now, progress)
-        if history is not None:
-            _remember(config.sources, results, history, states, now)
-            history.save()
+        _remember(config.sources, results, history, states, now)
+        history.save()
+        if history.loaded:
             _count_entries(config.sources, history, states)
         _report_states(results, states)
         report = BuildReport(sources=results, files=[], changed=[])
@@ -172,15 +171,13 @@ async def build_async(
             return _render_key(config, output, entries_dir, report, notices, slugs)
 
         published = is_up_to_date(stamp, render_key(), output)
-        if published is None and history is None:
-            history = History.load(entries_dir)
+        if published is None and not history.loaded:
             _count_entries(config.sources, history, states)  # the cached counts may be stale
             _report_states(results, states)
         states.save()
         if published is not None:
             report.files = published
             return report
-        assert history is not None
         if report.all_failed and not len(history):
             return report  # a cold start with nothing read: keep whatever was published before
         entries = history.entries(source.name for source in config.sources) + notices
@@ -213,14 +210,13 @@ def _render_key(
 async def _fetch_all(
     config: Config,
     due: Sequence[SourceConfig],
-    history: History | None,
+    history: History,
     states: SourceStates,
     now: datetime,
     progress: ProgressCallback | None,
 ) -> list[SourceResult]:
     fetched: dict[str, SourceResult] = {}
     if due:
-        assert history is not None
         done = failures = 0
         async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
 

@@ -61,20 +61,40 @@ def source_filename(source: str) -> str:
 
 
 class History:
-    """Every entry seen, loaded from and saved to `directory`."""
+    """Every entry seen, saved to `directory` and read from it only once needed.
+
+    A build where every source answered 304 never reads it: the digests its fetch cache
+    checks come from the files' bytes.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._records: dict[str, Record] = {}
         self._ids_by_source: dict[str, set[str]] = {}
         self._dirty_sources: set[str] = set()
+        self._digests: dict[str, str] = {}
+        self._unsaved: dict[str, bytes] = {}
+        """The file contents of changed sources, once serialised (for a digest)."""
+        self._loaded = False
 
     @classmethod
     def load(cls, directory: Path) -> History:
+        """The history in `directory`, read now."""
         history = cls(directory)
-        if not directory.is_dir():
-            return history
-        for path in sorted(directory.glob("*.json")):
+        history._load()
+        return history
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded
+
+    def _load(self) -> None:
+        if self._loaded:
+            return
+        self._loaded = True
+        if not self.directory.is_dir():
+            return
+        for path in sorted(self.directory.glob("*.json")):
             try:
                 rows = json.loads(path.read_text("utf-8"))
                 records = [_record_from_json(row) for row in rows]
@@ -84,31 +104,39 @@ class History:
                 log.warning("history file %s ignored: %s", path, error)
                 continue
             for record in records:
-                history._put(record)
-        return history
+                self._put(record)
 
     def __len__(self) -> int:
+        self._load()
         return len(self._records)
 
     def get(self, entry_id: str) -> Record | None:
+        self._load()
         return self._records.get(entry_id)
 
     def record(self, entries: Iterable[Entry], seen_at: datetime) -> tuple[int, int]:
         """Merge a fetch's entries in; return how many were new and how many changed."""
+        self._load()
         new = changed = 0
         for entry in entries:
             old = self._records.get(entry.id)
             if old is None:
                 self._put(Record(entry, seen_at, content_hash(entry)))
-                self._dirty_sources.add(entry.source)
+                self._changed(entry.source)
                 new += 1
                 continue
             merged = _merge(old, entry, seen_at)
             if merged is not old:
-                self._dirty_sources.update({old.entry.source, merged.entry.source})
+                self._changed(old.entry.source, merged.entry.source)
                 self._put(merged)
                 changed += 1
         return new, changed
+
+    def _changed(self, *sources: str) -> None:
+        self._dirty_sources.update(sources)
+        for source in sources:
+            self._digests.pop(source, None)
+            self._unsaved.pop(source, None)
 
     def _put(self, record: Record) -> None:
         entry_id, source = record.entry.id, record.entry.source
@@ -120,49 +148,59 @@ class History:
 
     def entries(self, sources: Iterable[str] | None = None) -> list[Entry]:
         """Stored entries, of `sources` only if given."""
+        self._load()
         names = self._ids_by_source if sources is None else sources
         return [self._records[i].entry for name in names for i in sorted(self._ids_by_source.get(name, ()))]
 
     def has_in_full(self, entry_id: str) -> bool:
         """Whether the entry is held as a page's own article, not as a stub or list item."""
-        record = self._records.get(entry_id)
+        record = self.get(entry_id)
         return record is not None and record.entry.role == "main"
 
     def count(self, source: str) -> int:
+        self._load()
         return len(self._ids_by_source.get(source, ()))
 
     def digest(self, source: str) -> str:
-        """A fingerprint of a source's records: it changes whenever they do."""
-        fingerprint = hashlib.sha256()
-        for entry_id in sorted(self._ids_by_source.get(source, ())):
-            record = self._records[entry_id]
-            entry = record.entry
-            fingerprint.update(
-                f"{entry_id}\0{record.content_hash}\0{entry.role}\0{entry.published}\0{entry.updated}\0".encode(
-                    "utf-8", "surrogatepass"
-                )
-            )
-        return fingerprint.hexdigest()
+        """A fingerprint of a source's records: the hash of its file as saved, or as it
+        will be saved. It changes whenever they do, and needs no reading of records."""
+        if source not in self._digests:
+            self._digests[source] = hashlib.sha256(self._file_bytes(source)).hexdigest()
+        return self._digests[source]
+
+    def _file_bytes(self, source: str) -> bytes:
+        if source in self._dirty_sources:
+            if source not in self._unsaved:
+                self._unsaved[source] = self._serialise(source)
+            return self._unsaved[source]
+        try:
+            return (self.directory / source_filename(source)).read_bytes()
+        except FileNotFoundError:
+            return _serialised([])
+        except OSError:
+            return b""  # unreadable: a digest that matches nothing saved
 
     def save(self) -> list[Path]:
         """Write the files of the sources whose records changed; return those rewritten."""
         written: list[Path] = []
         for source in sorted(self._dirty_sources):
             path = self.directory / source_filename(source)
-            if write_if_changed(path, self._serialise(source)):
+            if write_if_changed(path, self._file_bytes(source)):
                 written.append(path)
         self._dirty_sources.clear()
+        self._unsaved.clear()
         return written
 
     def _serialise(self, source: str) -> bytes:
-        # A JSON array with one record per line: a changed entry is a one-line diff, and
-        # json's C encoder (not used with indent=) keeps saving hundreds of sources fast.
-        lines = [
-            json.dumps(_record_to_json(self._records[i]), ensure_ascii=False, sort_keys=True)
-            for i in sorted(self._ids_by_source.get(source, ()))
-        ]
-        text = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
-        return text.encode("utf-8", "surrogatepass")
+        return _serialised([self._records[i] for i in sorted(self._ids_by_source.get(source, ()))])
+
+
+def _serialised(records: list[Record]) -> bytes:
+    """A JSON array with one record per line: a changed entry is a one-line diff, and
+    json's C encoder (not used with indent=) keeps saving hundreds of sources fast."""
+    lines = [json.dumps(_record_to_json(record), ensure_ascii=False, sort_keys=True) for record in records]
+    text = "[\n" + ",\n".join(lines) + "\n]\n" if lines else "[]\n"
+    return text.encode("utf-8", "surrogatepass")
 
 
 def load_slugs(path: Path) -> dict[str, str]:
