@@ -31,9 +31,10 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     # forkserver is safe when the parent has threads (fork is not) and, with the parsing
-    # modules imported once in the server, each worker starts in milliseconds.
+    # modules imported once in the server, each worker starts in milliseconds. feedparser
+    # is imported only when a feed is read; here once for all the workers.
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, "feedparser"])
     return context
 
 
