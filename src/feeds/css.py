@@ -5,26 +5,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cssselect import HTMLTranslator, SelectorError
-from cssselect.xpath import XPathExpr
 from lxml import etree, html
 from lxml.cssselect import CSSSelector
 
-
-class _FastTranslator(HTMLTranslator):
-    """cssselect's HTML translation, with a cheap pre-test for `~=` and `.class`.
-
-    The standard XPath builds a padded copy of @class for every element it visits;
-    testing `contains(@class, name)` first skips that for nearly all of them.
-    """
-
-    def xpath_attrib_includes(self, xpath: XPathExpr, name: str, value: str | None) -> XPathExpr:
-        if value and not any(c in value for c in " \t\n\r\f"):
-            literal = self.xpath_literal(value)
-            xpath.add_condition(f"{name} and contains({name}, {literal})")
-        return super().xpath_attrib_includes(xpath, name, value)
-
-
-_TRANSLATOR = _FastTranslator()
+# cssselect (1.6) already tests `contains(@class, name)` before building the padded copy
+# of @class that `~=` and `.class` compare against.
+_TRANSLATOR = HTMLTranslator()
 
 
 @lru_cache(maxsize=512)

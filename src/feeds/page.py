@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any
@@ -44,7 +45,8 @@ def element_text(element: html.HtmlElement | None) -> str:
     # Most elements neither hold nor sit in a script: all their text is visible, and
     # text_content() gives it without testing the ancestors of every text node.
     if isinstance(element.tag, str) and not _has_hidden_text(element):
-        return fold(element.text_content())
+        # A leaf's .text is all its text: no XPath string() evaluation needed.
+        return fold(element.text if len(element) == 0 else element.text_content())
     return fold("".join(_VISIBLE_TEXT(element)))
 
 
@@ -98,31 +100,29 @@ class Page:
         `h1.entry-title`, `.entry-info .views`) that themes are recognised by, where a
         CSS selector would scan the whole tree once per selector.
         """
-        index: dict[str, list[html.HtmlElement]] = {}
+        index: defaultdict[str, list[html.HtmlElement]] = defaultdict(list)
         for element in _NAMED(self.tree):
-            for name in element.get("class", "").split():
-                index.setdefault("." + name, []).append(element)
-            if identifier := element.get("id", "").strip():
-                index.setdefault("#" + identifier, []).append(element)
-        return index
+            if classes := element.get("class"):
+                for name in classes.split():
+                    index["." + name].append(element)
+            if (identifier := element.get("id")) and (identifier := identifier.strip()):
+                index["#" + identifier].append(element)
+        return dict(index)
 
     def find_all(self, selector: str) -> list[html.HtmlElement]:
-        """`css.select` on the whole page, faster: a selector that starts with a class, id or
-        tag (`.entry-info a[rel~=category]`) is answered from `named`, then within each match."""
-        words = selector.split()
+        """`css.select` on the whole page, answered from `named` where it can be."""
+        return find_indexed(self.tree, self.named, selector)
+
+    def may_match(self, selector: str) -> bool:
+        """Whether `selector` may match anything on the page; False only when it begins with
+        a class or id that no element has (`named` knows them all), a cheap test that spares
+        evaluating the selectors of themes the page does not use."""
+        words = selector.split(maxsplit=1)
         outermost = _simple_part(words[0]) if words and "," not in selector else None
-        if outermost is None or (len(words) > 1 and words[1][0] in ">+~"):
-            return select(self.tree, selector)
-        tag, kind, name = outermost
-        if kind:
-            outer = [e for e in self.named.get(kind + name, []) if not tag or e.tag == tag]
-        else:
-            outer = list(self.tree.iter(tag))
-        if len(words) == 1:
-            return outer
-        rest = " ".join(words[1:])
-        inner = (e for o in outer for e in select(o, rest) if e is not o)
-        return list(dict.fromkeys(inner))
+        if outermost is None:
+            return True
+        _, kind, name = outermost
+        return not kind or kind + name in self.named
 
     def find_first(self, *selectors: str) -> html.HtmlElement | None:
         """The first element matched by the first selector that matches anything."""
@@ -189,6 +189,46 @@ class Page:
 # without evaluating a predicate on every element of the page (several times faster).
 _NAMED = etree.XPath("(//@class | //@id)/..")
 _SIMPLE_PART = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:(?P<kind>[.#])(?P<name>[\w-]+))?$")
+
+
+# The white space CSS (cssselect's XPath, normalize-space) splits class lists on.
+_CSS_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+def name_index(elements: Iterable[html.HtmlElement]) -> dict[str, list[html.HtmlElement]]:
+    """`elements` by ".class" and "#id" exactly as CSS matches them, each list in the order
+    of `elements`."""
+    index: defaultdict[str, list[html.HtmlElement]] = defaultdict(list)
+    for element in elements:
+        if classes := element.get("class"):
+            for name in classes.translate(_CSS_SPACE).split(" "):
+                if name:
+                    index["." + name].append(element)
+        if identifier := element.get("id"):
+            index["#" + identifier].append(element)
+    return dict(index)
+
+
+def find_indexed(
+    root: html.HtmlElement, index: dict[str, list[html.HtmlElement]], selector: str
+) -> list[html.HtmlElement]:
+    """`css.select(root, selector)`, faster: a selector that starts with a class, id or tag
+    (`.entry-info a[rel~=category]`) is answered from `index`, the `name_index` of root and
+    its descendants (or the page's `named`), then within each match."""
+    words = selector.split()
+    outermost = _simple_part(words[0]) if words and "," not in selector else None
+    if outermost is None or (len(words) > 1 and words[1][0] in ">+~"):
+        return select(root, selector)
+    tag, kind, name = outermost
+    if kind:
+        outer = [e for e in index.get(kind + name, []) if not tag or e.tag == tag]
+    else:
+        outer = list(root.iter(tag))
+    if len(words) == 1:
+        return outer
+    rest = " ".join(words[1:])
+    inner = (e for o in outer for e in select(o, rest) if e is not o)
+    return list(dict.fromkeys(inner))
 
 
 @lru_cache(maxsize=512)

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from lxml import html
+from lxml import etree, html
 
 from ..css import select, select_first
 from ..dates import parse_count, parse_date
 from ..models import AdapterSettings, Entry, ExtractionError
-from ..page import Page, element_text
+from ..page import Page, element_text, find_indexed, name_index
 from ..sanitize import lazy_image_url, text_to_html
 from ..urls import canonical
 
@@ -72,8 +72,9 @@ def extract_related(page: Page, settings: AdapterSettings, now: datetime) -> lis
     entries: list[Entry] = []
     seen: set[str] = set()
     items, layer = _items(page, settings)
+    defaults = _page_defaults(page) if items else {}
     for item in items:
-        entry = _item_entry(item, page, settings, now, layer)
+        entry = _item_entry(item, page, settings, now, layer, defaults)
         if entry is None or entry.id in seen or (layer != "selectors" and _is_front_page(entry.link)):
             continue
         seen.add(entry.id)
@@ -178,30 +179,39 @@ def _block_items(block: html.HtmlElement) -> list[html.HtmlElement]:
     return [item for item in items if not any(a in members for a in item.iterancestors())]
 
 
+def _page_defaults(page: Page) -> dict[str, tuple[str, ...]]:
+    """ITEM_SELECTORS without those that match nothing on the page, so that no item
+    evaluates the selectors of themes the page does not use."""
+    return {key: tuple(s for s in selectors if page.may_match(s)) for key, selectors in ITEM_SELECTORS.items()}
+
+
 def _item_entry(
-    item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime, layer: str
+    item: html.HtmlElement, page: Page, settings: AdapterSettings, now: datetime, layer: str,
+    defaults: dict[str, tuple[str, ...]],
 ) -> Entry | None:
     selectors = settings.selectors
-    anchor = _pick(item, selectors.get("related_link"), ITEM_SELECTORS["link"])
+    # The item's classes and ids, which answer most default selectors without a query.
+    index = name_index(item.iter(etree.Element))
+    anchor = _pick(item, index, selectors.get("related_link"), defaults["link"])
     if anchor is None:
         anchor = _first_text_link(item)
     link = page.absolute(anchor.get("href")) if anchor is not None else None
     if anchor is None or not link:
         log.warning("%s: related item without a link skipped", settings.source)
         return None
-    title_element = _pick(item, selectors.get("related_title"), ())
+    title_element = _pick(item, index, selectors.get("related_title"), ())
     title = element_text(title_element) if title_element is not None else element_text(anchor)
     title = title or (anchor.get("title") or "").strip()
     if not title:
         log.warning("%s: related item %s without a title skipped", settings.source, link)
         return None
-    summary = element_text(_pick(item, selectors.get("related_summary"), ITEM_SELECTORS["summary"]))
-    published = _item_date(_pick(item, selectors.get("related_date"), ITEM_SELECTORS["date"]), settings, now)
+    summary = element_text(_pick(item, index, selectors.get("related_summary"), defaults["summary"]))
+    published = _item_date(_pick(item, index, selectors.get("related_date"), defaults["date"]), settings, now)
     if published is None and not selectors.get("related_date"):
         published = _unmarked_date(item, title, settings, now)
-    image = _pick(item, selectors.get("related_image"), ("img",))
-    categories = _item_categories(item, selectors.get("related_category"))
-    views = parse_count(element_text(_pick(item, selectors.get("related_views"), ITEM_SELECTORS["views"])))
+    image = _pick(item, index, selectors.get("related_image"), ("img",))
+    categories = _item_categories(item, selectors.get("related_category") or ", ".join(defaults["category"]))
+    views = parse_count(element_text(_pick(item, index, selectors.get("related_views"), defaults["views"])))
     url = canonical(link)
     return Entry(
         id=url,
@@ -220,8 +230,14 @@ def _item_entry(
     )
 
 
-def _pick(item: html.HtmlElement, configured: str | None, defaults: tuple[str, ...]) -> html.HtmlElement | None:
-    return select_first(item, configured) if configured else select_first(item, *defaults)
+def _pick(
+    item: html.HtmlElement, index: dict[str, list[html.HtmlElement]], configured: str | None,
+    defaults: tuple[str, ...],
+) -> html.HtmlElement | None:
+    """The first match of the configured selector, else of the first default that matches."""
+    if configured:
+        return select_first(item, configured)
+    return next((found[0] for selector in defaults if (found := find_indexed(item, index, selector))), None)
 
 
 def _first_text_link(item: html.HtmlElement) -> html.HtmlElement | None:
@@ -229,8 +245,9 @@ def _first_text_link(item: html.HtmlElement) -> html.HtmlElement | None:
     return next((a for a in links if element_text(a)), links[0] if links else None)
 
 
-def _item_categories(item: html.HtmlElement, configured: str | None) -> tuple[str, ...]:
-    selector = configured or ", ".join(ITEM_SELECTORS["category"])
+def _item_categories(item: html.HtmlElement, selector: str) -> tuple[str, ...]:
+    if not selector:
+        return ()
     return tuple(dict.fromkeys(text for e in select(item, selector) if (text := element_text(e))))
 
 

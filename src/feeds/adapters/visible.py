@@ -140,12 +140,15 @@ def _following(anchor: html.HtmlElement) -> Iterator[html.HtmlElement]:
 
 
 def _is_body(element: html.HtmlElement, stop: html.HtmlElement | None) -> bool:
-    if stop is not None and (element is stop or any(a is stop for a in element.iterancestors())):
+    # The elements come in document order, so the walk meets `stop` before anything in it.
+    if element is stop:
         return True
     return element.tag == "p" and len(element_text(element)) > _BODY_PARAGRAPH
 
 
 def _is_small(element: html.HtmlElement) -> bool:
+    if len(element) == 0:  # most blocks near a title: nothing to count
+        return True
     return sum(1 for _ in zip(element.iter(), range(MAX_BLOCK_ELEMENTS + 1))) <= MAX_BLOCK_ELEMENTS
 
 
