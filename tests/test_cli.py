@@ -155,3 +155,27 @@ def test_missing_config_file_exits_2(tmp_path: Path) -> None:
     result = run_cli("build", "--config", str(tmp_path / "nope.toml"))
     assert result.returncode == 2
     assert "nope.toml: file not found" in result.stderr
+
+
+@pytest.mark.parametrize("sources", [1, 9], ids=["parsed inline", "parsed in worker processes"])
+def test_warnings_are_prefixed_and_quiet_keeps_only_errors(tmp_path: Path, sources: int) -> None:
+    """A feed without items warns (from a worker process too) and then fails the source."""
+    from feeds.parsing import MIN_SOURCES_FOR_WORKERS
+
+    assert (sources >= MIN_SOURCES_FOR_WORKERS) == (sources == 9)
+    empty = b'<rss version="2.0"><channel><title>t</title><link>https://x.example/</link></channel></rss>'
+    tables = ""
+    for n in range(sources):
+        (tmp_path / f"f{n}.xml").write_bytes(empty)
+        tables += f'[[sources]]\nname = "f{n}"\nurl = "{tmp_path / f"f{n}.xml"}"\nadapter = "feed"\n'
+    config = str(write_config(tmp_path, tables))
+
+    loud = run_cli("build", "--config", config)
+    lines = loud.stderr.splitlines()
+    assert sorted(line for line in lines if "has no items" in line) == sorted(
+        f"warning: f{n}: the feed has no items" for n in range(sources)
+    )
+    quiet = run_cli("build", "--config", config, "--quiet")
+    assert quiet.returncode == loud.returncode == 1
+    assert "has no items" not in quiet.stderr
+    assert f"error: source 'f0': no entries found" in quiet.stderr

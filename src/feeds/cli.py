@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from . import __version__, adapters
+from . import __version__, adapters, logs
 from .build import BuildReport, build
 from .collect import collect
 from .config import DEFAULT_CONFIG, Config, ConfigError, SourceConfig, load_config
@@ -33,7 +33,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", stream=sys.stderr)
+    logs.configure(logging.ERROR if getattr(args, "quiet", False) else logging.WARNING)
     try:
         return int(args.run(args))
     except ConfigError as error:

@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from types import TracebackType
 
-from . import adapters
+from . import adapters, logs
 from .models import AdapterSettings, Document, Entry
 from .normalise import normalise
 
@@ -42,8 +42,15 @@ def _ready() -> None:
     """A no-op task."""
 
 
+def _start_worker(log_level: int | None) -> None:
+    """Worker initializer: the build's logging, and an end with the build."""
+    if log_level is not None:
+        logs.configure(log_level)
+    _exit_with_the_build()
+
+
 def _exit_with_the_build() -> None:
-    """Worker initializer: end the worker when the build process ends, even by kill -9.
+    """End the worker when the build process ends, even by kill -9.
 
     A pool's workers otherwise outlive a killed build for ever, blocked on a task queue
     whose write end they hold themselves, and keep the forkserver alive with them.
@@ -94,7 +101,9 @@ class Parser:
 
 def _start_workers(workers: int, started: Future[Executor]) -> None:
     try:
-        executor = ProcessPoolExecutor(workers, _worker_context(), initializer=_exit_with_the_build)
+        executor = ProcessPoolExecutor(
+            workers, _worker_context(), initializer=_start_worker, initargs=(logs.configured_level(),)
+        )
         for _ in range(workers):  # submitting makes the pool start a worker
             executor.submit(_ready)
     except BaseException as error:
