@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lxml import html
 
-from feeds.sanitize import lazy_image_url, sanitize_element, sanitize_html, text_to_html
+from feeds.css import select
+from feeds.sanitize import CHROME_SELECTORS, _chrome, lazy_image_url, sanitize_element, sanitize_html, text_to_html
 
 BASE = "https://example.com/a/b.html"
 URL_ATTRIBUTES = ("href", "src", "cite", "action", "formaction", "srcset", "poster", "background")
@@ -350,3 +351,14 @@ def test_sanitize_element_output_is_always_safe(pieces: list[str]) -> None:
 @given(st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=8)), max_size=25))
 def test_sanitize_html_output_is_always_safe(pieces: list[str]) -> None:
     assert_safe(sanitize_html("".join(pieces)))
+
+
+def test_chrome_is_found_exactly_as_its_css_selectors_find_it() -> None:
+    """`_chrome` answers CHROME_SELECTORS in one pass; it must agree with the selectors,
+    including class lists split on tabs and newlines but not on other white space."""
+    tree = html.fragment_fromstring(
+        '<div><p class="a share">1</p><div class="x\tsharedaddy\nb">2</div>'
+        '<span class="post-share\u00a0more">3</span><i class="entry-copyright">4</i>'
+        '<b class="shares">5</b></div>'
+    )
+    assert [e.text for e in _chrome(tree)] == [e.text for e in select(tree, ", ".join(CHROME_SELECTORS))] == ["1", "2", "4"]

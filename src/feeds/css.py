@@ -13,6 +13,15 @@ from lxml.cssselect import CSSSelector
 _TRANSLATOR = HTMLTranslator()
 
 
+# cssselect splits a class attribute on XPath white space (normalize-space), not str.split()'s.
+_CLASS_SPACE = str.maketrans("\t\n\r", "   ")
+
+
+def class_names(value: str) -> list[str]:
+    """The names in a class attribute, as CSS `.name` selectors match them."""
+    return [name for name in value.translate(_CLASS_SPACE).split(" ") if name]
+
+
 @lru_cache(maxsize=512)
 def compile_selector(selector: str) -> CSSSelector:
     """A compiled CSS selector; raises `SelectorError` (a ValueError) when invalid."""

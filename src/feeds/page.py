@@ -16,7 +16,7 @@ from typing import Any
 
 from lxml import etree, html
 
-from .css import select, select_first
+from .css import class_names, select, select_first
 from .decode import decode_html
 from .models import Document, ExtractionError
 from .text import fold, unescape_fold, xml_safe
@@ -191,19 +191,14 @@ _NAMED = etree.XPath("(//@class | //@id)/..")
 _SIMPLE_PART = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:(?P<kind>[.#])(?P<name>[\w-]+))?$")
 
 
-# The white space CSS (cssselect's XPath, normalize-space) splits class lists on.
-_CSS_SPACE = str.maketrans("\t\n\r", "   ")
-
-
 def name_index(elements: Iterable[html.HtmlElement]) -> dict[str, list[html.HtmlElement]]:
     """`elements` by ".class" and "#id" exactly as CSS matches them, each list in the order
     of `elements`."""
     index: defaultdict[str, list[html.HtmlElement]] = defaultdict(list)
     for element in elements:
         if classes := element.get("class"):
-            for name in classes.translate(_CSS_SPACE).split(" "):
-                if name:
-                    index["." + name].append(element)
+            for name in class_names(classes):
+                index["." + name].append(element)
         if identifier := element.get("id"):
             index["#" + identifier].append(element)
     return dict(index)

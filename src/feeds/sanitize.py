@@ -15,6 +15,7 @@ from typing import Any
 import nh3
 from lxml import etree, html
 
+from .css import class_names
 from .text import xml_safe
 from .urls import is_web_url, resolve
 
@@ -67,8 +68,6 @@ def _filter_attribute(element: str, attribute: str, value: str) -> str | None:
 # a class answers them all, where the CSS group would scan the tree once per selector.
 _CHROME_CLASSES = frozenset(selector.removeprefix(".") for selector in CHROME_SELECTORS)
 _WITH_CLASS = etree.XPath("descendant-or-self::*[@class]")
-# CSS splits class lists on XPath's white space (normalize-space), not str.split()'s.
-_CLASS_SEPARATORS = str.maketrans("\t\n\r", "   ")
 
 _CLEANER_OPTIONS: dict[str, Any] = {
     "tags": set(ALLOWED_TAGS),
@@ -143,7 +142,7 @@ def _chrome(tree: html.HtmlElement) -> list[html.HtmlElement]:
     return [
         element
         for element in _WITH_CLASS(tree)
-        if not _CHROME_CLASSES.isdisjoint(element.get("class", "").translate(_CLASS_SEPARATORS).split(" "))
+        if not _CHROME_CLASSES.isdisjoint(class_names(element.get("class", "")))
     ]
 
 
