@@ -316,7 +316,7 @@ def test_watch_builds_then_stops_cleanly_on_ctrl_c(tmp_path: Path, server: Local
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "stopped" in err and "Traceback" not in err
-    assert len(server.hits("/a.html")) == 1  # not due again within the hour
+    assert len(server.hits("/a.html")) == 1  # not due again before the next clock hour
 
 
 def test_ttl_follows_the_sources_refresh_and_images_lead_the_content(site: Site, server: LocalServer) -> None:

@@ -59,14 +59,16 @@ def print_report(report: BuildReport, stream: TextIO = sys.stdout) -> None:
         print(f"  wrote {path}", file=stream)
 
 
-def seconds_until_due(config: Config, state_dir: Path | None, longest: float) -> float:
-    """How long `watch` may sleep before some source is due again."""
+def seconds_until_due(
+    config: Config, state_dir: Path | None, longest: float, now: datetime | None = None
+) -> float:
+    """How long `watch` may sleep before some source is due again (at least a second).
+    Uses the same period boundaries as the build's `is_due`, so it wakes when one passes."""
     states = SourceStates.load(Path(state_dir or config.site.state_dir) / "cache" / "sources.json")
-    now = datetime.now(timezone.utc)
+    now = now or datetime.now(timezone.utc)
     wait = longest
     for source in config.sources:
-        last = states.get(source.name).last_attempt
-        if source.refresh is None or last is None:
-            continue
-        wait = min(wait, (last + source.refresh - now).total_seconds())
+        due = states.get(source.name).next_due(source.refresh)
+        if due is not None:
+            wait = min(wait, (due - now).total_seconds())
     return max(wait, 1.0)

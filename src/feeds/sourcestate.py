@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,8 @@ from .fetch import Validators
 from .publish import write_if_changed
 
 log = logging.getLogger(__name__)
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,8 +48,22 @@ class SourceState:
             return None
         return Validators(etag=self.etag, last_modified=self.last_modified)
 
+    def next_due(self, refresh: timedelta | None) -> datetime | None:
+        """When the source is next due: the first boundary after `last_attempt` of the
+        periods of length `refresh` counted from the Unix epoch (UTC), so "1h" means once
+        per clock hour and "6h" once in each of 00-06, 06-12, ... UTC. None: due now.
+
+        Not `last_attempt + refresh`: scheduled runs start late by varying amounts, so an
+        hourly cron would find a "1h" source 53 minutes after a run that started 10
+        minutes late, and skip it. Boundaries make it fetch on every run."""
+        if refresh is None or self.last_attempt is None:
+            return None
+        periods = (self.last_attempt - _EPOCH) // refresh  # exact: integer microseconds
+        return _EPOCH + (periods + 1) * refresh
+
     def is_due(self, refresh: timedelta | None, now: datetime) -> bool:
-        return refresh is None or self.last_attempt is None or now >= self.last_attempt + refresh
+        due = self.next_due(refresh)
+        return due is None or now >= due
 
     def succeeded(
         self, now: datetime, location: str, validators: Validators | None, history_digest: str, news: bool
