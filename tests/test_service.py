@@ -131,6 +131,27 @@ def test_entries_stay_after_they_leave_the_page(site: Site, server: LocalServer)
     assert site.ids() == {url, *(server.url(f"/{n}.html") for n in (1, 2, 3))}
 
 
+def test_sources_merge_in_config_order_whichever_finishes_first(tmp_path: Path, server: LocalServer) -> None:
+    """Two pages list the same related story under different titles. The first source in
+    the config gives it its title, however the fetches race; and both races publish the
+    same bytes."""
+    shared = server.url("/shared.html")
+
+    def build_with(slow: str, directory: Path) -> dict[str, bytes]:
+        directory.mkdir()
+        site = Site(directory, server)
+        for name in ("a", "b"):
+            path = f"/race-{name}-{slow}.html"
+            url = site.source(name, path)
+            page = article_page(url, f"Story {name}", related=[(shared, f"Shared, as {name} tells it", "2025-05-05 10:00")])
+            server.add(path, page, delay=0.4 if name == slow else 0.0)
+        site.build(T0)
+        assert {e.link: e.title for e in site.feed().entries}[shared] == "Shared, as a tells it"
+        return {p.name: p.read_bytes().replace(f"-{slow}.html".encode(), b".html") for p in (directory / "output").iterdir()}
+
+    assert build_with("a", tmp_path / "a-last") == build_with("b", tmp_path / "b-last")
+
+
 def test_a_feed_keeps_its_newest_max_entries(tmp_path: Path, server: LocalServer) -> None:
     site = Site(tmp_path, server, site_extra="max_entries = 2")
     url = site.source("a", "/a.html")

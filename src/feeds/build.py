@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -20,25 +19,12 @@ from . import __version__
 from .collect import collect
 from .config import Config, ConfigError, SourceConfig
 from .fetch import Fetcher, Validators
-from .index_page import INDEX_FILENAME, render_index
 from .locking import StateLock
 from .models import Entry, FeedsError
 from .notices import failure_notice
-from .opml import OPML_FILENAME, render_opml
 from .parsing import Parser
-from .publish import writable_problem, write_if_changed
-from .render import (
-    STYLESHEET_FILENAME,
-    SiteInfo,
-    atom_filename,
-    render_atom,
-    render_rss,
-    rss_filename,
-    stylesheet,
-)
-from .render_json import json_filename, render_json
-from .route import FeedSpec, route
-from .slugs import load_pinyin_in_background
+from .outputs import json_bytes, write_outputs
+from .publish import writable_problem
 from .sourcestate import SourceState, SourceStates
 from .store import History, load_slugs, save_slugs
 from .uptodate import STAMP_FILENAME, inputs_key, is_up_to_date
@@ -48,7 +34,6 @@ Outcome = Literal["new", "unchanged", "not_modified", "failed", "skipped"]
 ProgressCallback = Callable[[int, int, int], None]
 """Called with (sources done, sources due, failures so far)."""
 
-STATUS_FILENAME = "status.json"
 SLUGS_FILENAME = "slugs.json"
 """In the state directory: the slug each category got, kept so feed addresses never move."""
 
@@ -155,11 +140,9 @@ async def build_async(
         due = [s for s in config.sources if force or states.get(s.name).is_due(s.refresh, now)]
         slugs_path, stamp = state_root / SLUGS_FILENAME, state_root / "cache" / STAMP_FILENAME
         slugs = load_slugs(slugs_path)
-        if due and not slugs:
-            load_pinyin_in_background()  # a first build: its categories will need slugs
         history = History(entries_dir)  # read only if something is merged or rendered
         results = await _fetch_all(config, due, history, states, now, progress)
-        _remember(config.sources, results, history, states, now)
+        _record_states(config.sources, results, history, states, now)
         history.save()
         if history.loaded:
             _count_entries(config.sources, history, states)
@@ -181,7 +164,7 @@ async def build_async(
         if report.all_failed and not len(history):
             return report  # a cold start with nothing read: keep whatever was published before
         entries = history.entries(source.name for source in config.sources) + notices
-        report.files, report.changed, given = _publish(config, entries, output, report, slugs)
+        report.files, report.changed, given = write_outputs(config, entries, output, report.status(), slugs)
         slugs = {**slugs, **given}
         save_slugs(slugs_path, slugs)
         record_published(stamp, render_key(), report.files)  # with the slugs as the next build reads them
@@ -200,9 +183,9 @@ def _render_key(
     parts = (
         __version__.encode(),
         repr(config).encode("utf-8", "surrogatepass"),
-        _json_bytes(report.status()),
-        _json_bytes([notice.to_json() for notice in notices]),
-        _json_bytes(dict(slugs)),
+        json_bytes(report.status()),
+        json_bytes([notice.to_json() for notice in notices]),
+        json_bytes(dict(slugs)),
     )
     return inputs_key(output, parts, entries_dir)
 
@@ -215,26 +198,58 @@ async def _fetch_all(
     now: datetime,
     progress: ProgressCallback | None,
 ) -> list[SourceResult]:
+    """Fetch and parse the due sources, merging each one's entries into the history."""
     fetched: dict[str, SourceResult] = {}
     if due:
+        # Taken before any merge: a merge may change another source's records.
+        validators = [states.get(s.name).validators(s.url, history.digest(s.name)) for s in due]
+        merger = _OrderedMerge(history, now, len(due))
         done = failures = 0
         async with Fetcher(config.fetch) as fetcher, Parser(workers_for=len(due)) as parser:
 
-            async def run(source: SourceConfig) -> SourceResult:
+            async def run(position: int, source: SourceConfig) -> SourceResult:
                 nonlocal done, failures
-                validators = states.get(source.name).validators(source.url, history.digest(source.name))
-                result = await _run_source(source, fetcher, parser, validators, now, history)
+                result = await _run_source(source, fetcher, parser, validators[position], now, history)
+                merger.add(position, result)
                 done += 1
                 failures += result.failed
                 if progress:
                     progress(done, len(due), failures)
                 return result
 
-            fetched = {r.name: r for r in await asyncio.gather(*(run(s) for s in due))}
+            fetched = {r.name: r for r in await asyncio.gather(*(run(i, s) for i, s in enumerate(due)))}
     return [
         fetched.get(source.name) or SourceResult(source.name, source.adapter, "skipped")
         for source in config.sources
     ]
+
+
+class _OrderedMerge:
+    """Merges results into the history in config order, each as soon as those before it
+    are in: merging while other sources are still parsing keeps it out of the build's
+    tail, and the fixed order keeps the history the same whatever order sources finish in
+    (two sources may give the same entry)."""
+
+    def __init__(self, history: History, now: datetime, count: int) -> None:
+        self._history = history
+        self._now = now
+        self._waiting: list[SourceResult | None] = [None] * count
+        self._next = 0
+
+    def add(self, position: int, result: SourceResult) -> None:
+        self._waiting[position] = result
+        while self._next < len(self._waiting) and (ready := self._waiting[self._next]) is not None:
+            self._waiting[self._next] = None
+            self._next += 1
+            self._merge(ready)
+
+    def _merge(self, result: SourceResult) -> None:
+        if not result.entries:
+            return
+        result.new, result.changed = self._history.record(result.entries, self._now)
+        if result.new or result.changed:
+            result.outcome = "new"
+        self._history.digest(result.name)  # serialised now, while the workers parse
 
 
 async def _run_source(
@@ -261,20 +276,15 @@ async def _run_source(
     return result
 
 
-def _remember(
+def _record_states(
     sources: Sequence[SourceConfig],
     results: Sequence[SourceResult],
     history: History,
     states: SourceStates,
     now: datetime,
 ) -> None:
-    """Merge fetched entries into the history and record each source's fetch state."""
-    for result in results:
-        if result.entries:
-            result.new, result.changed = history.record(result.entries, now)
-            if result.new or result.changed:
-                result.outcome = "new"
-    # Digests are taken after every merge: merging can move an entry between sources.
+    """Record each source's fetch state, after every merge: merging can move an entry
+    between sources, and so change another source's digest."""
     for source, result in zip(sources, results, strict=True):
         state = states.get(result.name)
         if result.failed:
@@ -310,63 +320,6 @@ def _notices(config: Config, states: SourceStates, now: datetime) -> list[Entry]
         for source in config.sources
     )
     return [notice for notice in notices if notice is not None]
-
-
-def _publish(
-    config: Config, entries: list[Entry], output: Path, report: BuildReport, remembered: Mapping[str, str]
-) -> tuple[list[Path], list[Path], dict[str, str]]:
-    """Write every output file; return them, those that changed, and the category slugs."""
-    feeds = route(
-        entries,
-        source_categories={source.name: source.category for source in config.sources},
-        declared=config.categories,
-        site_title=config.site.title,
-        max_entries=config.site.max_entries,
-        custom=config.feeds,
-        remembered_slugs=remembered,
-    )
-    given = {spec.category: spec.slug for spec in feeds if spec.category}
-    site = SiteInfo(
-        title=config.site.title,
-        base_url=config.site.base_url,
-        author=config.site.author,
-        language=config.site.language,
-        stylesheet=config.site.stylesheet,
-    )
-    feeds = [dataclasses.replace(spec, ttl=_ttl(spec, config)) for spec in feeds]
-    outputs: list[tuple[str, bytes]] = []
-    for spec in feeds:
-        outputs.append((rss_filename(spec.slug), render_rss(spec, site)))
-        outputs.append((atom_filename(spec.slug), render_atom(spec, site)))
-        outputs.append((json_filename(spec.slug), render_json(spec, site)))
-    status = report.status()
-    outputs.append((STATUS_FILENAME, _json_bytes(status)))
-    outputs.append((OPML_FILENAME, render_opml(feeds, site)))
-    outputs.append((INDEX_FILENAME, render_index(feeds, site, status, description=config.site.description)))
-    if site.stylesheet:
-        outputs.append((STYLESHEET_FILENAME, stylesheet()))
-
-    files, changed = [], []
-    for name, data in outputs:
-        path = output / name
-        files.append(path)
-        if write_if_changed(path, data):
-            changed.append(path)
-    return files, changed, given
-
-
-def _ttl(spec: FeedSpec, config: Config) -> int | None:
-    """The shortest refresh among the sources in the feed, in minutes; None if any
-    of them is fetched on every build, since then only the build schedule knows."""
-    refresh = {source.name: source.refresh for source in config.sources}
-    intervals = [refresh.get(entry.source) for entry in spec.entries]
-    if not intervals or any(interval is None for interval in intervals):
-        return None
-    return max(1, int(min(i for i in intervals if i is not None).total_seconds() // 60))
-
-
-def _json_bytes(data: object) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1) + "\n").encode("utf-8")
 
 
 def _iso(value: datetime | None) -> str | None:

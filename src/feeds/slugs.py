@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import unicodedata
 from collections.abc import Iterable, Mapping
 
@@ -17,21 +16,6 @@ RESERVED = frozenset(
 )
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 VALID_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?\Z")  # \Z: "$" allows a final "\n"
-
-
-def load_pinyin_in_background() -> None:
-    """Start importing pypinyin (a third of a second of dictionary loading) on a thread.
-
-    For a build that may meet new Chinese category names: it loads while the sources
-    are fetched and parsed instead of holding up rendering at the end. `slugify` needs
-    no coordination: Python's import lock makes it wait for an import in progress. Not
-    a daemon: an import cut short by the interpreter's exit could crash it.
-    """
-    threading.Thread(target=_import_pypinyin, name="load-pinyin").start()
-
-
-def _import_pypinyin() -> None:
-    import pypinyin  # noqa: F401
 
 
 def slugify(name: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from itertools import islice
@@ -54,7 +55,13 @@ def _label_pattern(name: str, words: tuple[str, ...]) -> str:
     return rf"(?P<{name}>{'|'.join(parts)})"
 
 
-_LABEL = re.compile("|".join(_label_pattern(name, words) for name, words in _FIELDS.items()), re.IGNORECASE)
+@cache
+def _labels() -> re.Pattern[str]:
+    """Compiled on first use: it takes longer than importing the module (~25 ms), and a
+    build that parses no article page never needs it."""
+    return re.compile("|".join(_label_pattern(name, words) for name, words in _FIELDS.items()), re.IGNORECASE)
+
+
 _ENGLISH_FIELD = re.compile(r"\s*[A-Za-z]")
 # Where a value ends even without a next label: brackets and bars of the tool links.
 _VALUE_END = re.compile(r"[【\[（(|｜]")
@@ -154,7 +161,7 @@ def _is_small(element: html.HtmlElement) -> bool:
 
 def _read_block(text: str, meta: VisibleMeta, tz: tzinfo, now: datetime) -> bool:
     """Fill the fields `meta` still lacks from one block; whether it was a metadata block."""
-    labels = list(_LABEL.finditer(text))
+    labels = list(_labels().finditer(text))
     if not labels:
         return _read_date_only(text, meta, tz, now)
     read, names = False, set()
@@ -238,7 +245,7 @@ def names_from_byline(text: str) -> tuple[str, ...]:
     """Author names from a byline element: `By Jane Doe and John Roe`, `作者：张三`, `Jane Doe`."""
     if not text or len(text) > _MAX_BYLINE:
         return ()
-    label = _LABEL.match(text)
+    label = _labels().match(text)
     if label is not None and label.lastgroup == "authors":
         return _names(text[label.end():], english=bool(_ENGLISH_FIELD.match(label.group())))
     if label is None and not any(c.isdigit() for c in text):
