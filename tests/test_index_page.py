@@ -121,13 +121,21 @@ def test_autodiscovery_links_for_every_feed_file(page: html.HtmlElement) -> None
     assert {"all.rss.xml", "industry.atom.xml", "meiti.json"} <= {link.get("href") for link in links}
 
 
+def test_sections_are_headed_without_the_site_title(page: html.HtmlElement) -> None:
+    """The page's own heading is the site's name; the feeds' titles repeat it for readers."""
+    assert page.cssselect("h1")[0].text_content() == SITE.title
+    headings = [s.find("h3").text_content() for s in page.cssselect("section.category")]
+    assert headings == ["All entries", BREAKOUT, "产业资讯 · Industry", "媒体"]
+    assert [spec.title for spec in specs()][2:] == [f"{SITE.title} · 产业资讯 · Industry", f"{SITE.title} · 媒体"]
+
+
 def test_one_section_per_feed(page: html.HtmlElement) -> None:
     feeds = specs()
     sections = page.cssselect("section.category")
     assert [s.get("id") for s in sections] == [f"cat-{spec.slug}" for spec in feeds]
     assert sections[0].get("id") == "cat-all"
     for spec, section in zip(feeds, sections, strict=True):
-        assert section.find("h3").text_content() == spec.title
+        assert section.find("h3").text_content() == spec.name
         assert section.cssselect(".description")[0].text_content() == spec.description
         formats = {a.text_content(): a.get("href") for a in section.cssselect(".formats a")}
         assert formats == {"RSS": f"{spec.slug}.rss.xml", "Atom": f"{spec.slug}.atom.xml", "JSON": f"{spec.slug}.json"}
@@ -187,7 +195,7 @@ def test_hostile_text_is_escaped_and_nothing_runs(page: html.HtmlElement) -> Non
     assert [el.tag for el in page.iter() if any(name.startswith("on") for name in el.attrib)] == []
     text = page.text_content()
     assert f"{SCRIPT} {BREAKOUT}" in text  # the entry title, shown as text
-    assert f"产业新闻 · {BREAKOUT}" in [s.find("h3").text_content() for s in page.cssselect("section.category")]
+    assert BREAKOUT in [s.find("h3").text_content() for s in page.cssselect("section.category")]
     assert f"产业新闻 · {BREAKOUT} (RSS)" in page.xpath('//link[@rel="alternate"]/@title')
 
 

@@ -132,7 +132,7 @@ def _header(site: SiteInfo, description: str) -> Iterator[str]:
 
 def _category(spec: FeedSpec) -> Iterator[str]:
     yield f'<section class="category" id="cat-{_e(spec.slug)}">'
-    yield f"<h3>{_e(spec.title)}</h3>"
+    yield f"<h3>{_e(spec.name or spec.title)}</h3>"
     if spec.description:
         yield f'<p class="description">{_e(spec.description)}</p>'
     links = " ".join(

@@ -27,6 +27,9 @@ class FeedSpec:
     """Minutes a reader may cache the feed: its sources' shortest `refresh`."""
     category: str | None = None
     """The category's name, for a category feed."""
+    name: str | None = None
+    """What the index page lists it as, under the site's own heading: the title without
+    the site's name. None: the title."""
 
 
 def entry_date(entry: Entry) -> datetime | None:
@@ -73,6 +76,7 @@ def route(
             title=site_title,
             description=f"{site_title}: every entry",
             entries=tuple(newest_first(all_entries)[:max_entries]),
+            name="All entries",
         )
     ]
     for name in sorted(members, key=lambda n: slugs[n]):
@@ -85,6 +89,7 @@ def route(
                 description=(category.description if category and category.description else f"{title} ({site_title})"),
                 entries=tuple(newest_first(members[name])[:max_entries]),
                 category=name,
+                name=title,
             )
         )
     feeds.extend(_custom_feed(feed, all_entries, source_categories, site_title, max_entries) for feed in custom)
@@ -107,4 +112,5 @@ def _custom_feed(
         title=f"{site_title} · {feed.title}",
         description=feed.description or f"{feed.title} ({site_title})",
         entries=tuple(kept),
+        name=feed.title,
     )
