@@ -7,10 +7,11 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -19,112 +20,30 @@ SEED_PAGE = REPO / "feeds" / "samples" / "camerich-1639.html"
 FIXTURES = REPO / "tests" / "fixtures"
 
 
-@dataclass
-class Route:
-    body: bytes
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
-    etag: str | None = None
-    """When set, sent as ETag, and a matching If-None-Match gets 304."""
-    delay: float = 0.0
-    """Seconds to wait before answering."""
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 
 
-class LocalServer:
-    """A threaded HTTP server on 127.0.0.1 that serves whatever routes a test sets."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - the http.server API
-                server.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
-                route = server.routes.get(self.path) or server.routes.get(self.path.split("?")[0])
-                route = route or Route(b"not found", 404, {"Content-Type": "text/plain"})
-                time.sleep(route.delay)
-                if route.etag and self.headers.get("If-None-Match") == route.etag:
-                    self.send_response(304)
-                    self.send_header("ETag", route.etag)
-                    self.end_headers()
-                    return
-                self.send_response(route.status)
-                if route.etag:
-                    self.send_header("ETag", route.etag)
-                for name, value in route.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
-                self.wfile.write(route.body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    @property
-    def base(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def url(self, path: str) -> str:
-        return self.base + path
-
-    def add(
-        self, path: str, body: bytes, status: int = 200,
-        content_type: str = "text/html; charset=utf-8", etag: str | None = None, delay: float = 0.0,
-    ) -> str:
-        self.routes[path] = Route(body, status, {"Content-Type": content_type}, etag, delay)
-        return self.url(path)
-
-    def hits(self, path: str) -> list[dict[str, str]]:
-        """The headers of every request made for `path`."""
-        return [headers for requested, headers in self.requests if requested == path]
-
-
-@pytest.fixture
-def server() -> Iterator[LocalServer]:
-    local = LocalServer()
-    local.thread.start()
-    try:
-        yield local
-    finally:
-        local.httpd.shutdown()
-        local.httpd.server_close()
-
-
-def run_cli(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.CompletedProcess[str]:
-    """`python -m feeds ARGS` as a user runs it: a subprocess, from `cwd`."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
-    result = subprocess.run(
-        [sys.executable, "-m", "feeds", *args],
-        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"feeds {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
-    return result
-
-
-# Imports for the scripted server below (appended here to leave the code above untouched).
-from collections.abc import Callable, Iterable  # noqa: E402
+@pytest.fixture(autouse=True)
+def no_proxy_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fetches honour proxy variables, as httpx does: the tests' requests to 127.0.0.1 must
+    not go to a proxy the machine happens to name. Tests of proxies set their own."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
 @dataclass
 class Reply:
-    """What a scripted route answers. A bytes body gets a Content-Length; an iterable of
-    chunks is streamed as it is produced (the handler may sleep between chunks) and ends
-    when the connection closes."""
+    """What a route answers. A bytes body gets a Content-Length; an iterable of chunks is
+    streamed as it is produced (the handler may sleep between chunks) and ends when the
+    connection closes."""
 
     status: int = 200
     body: bytes | Iterable[bytes] = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "text/html; charset=utf-8"})
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     path: str
     headers: dict[str, str]
     """Names lower-cased."""
@@ -133,11 +52,13 @@ class Request:
 Handler = Callable[[Request], Reply]
 
 
-class ScriptedServer:
-    """A threaded HTTP server on 127.0.0.1 whose routes are Python callables.
+class LocalServer:
+    """A threaded HTTP server on 127.0.0.1 answering the routes a test sets.
 
+    `add(path, body, ...)` serves fixed bytes (with an ETag and 304s if asked);
     `route(path, handler)` answers with `handler(request)`; `script(path, *replies)` answers
-    with each reply in turn, repeating the last. Every request is recorded in `requests`.
+    with each reply in turn, repeating the last. A path with a query falls back to the
+    route of its bare path. Every request is recorded in `requests`.
     """
 
     def __init__(self) -> None:
@@ -151,7 +72,7 @@ class ScriptedServer:
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
-                handler = server.handlers.get(self.path)
+                handler = server.handlers.get(self.path) or server.handlers.get(self.path.split("?")[0])
                 reply = handler(request) if handler else Reply(404, b"not found", {"Content-Type": "text/plain"})
                 try:
                     self._send(reply)
@@ -163,7 +84,8 @@ class ScriptedServer:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 if isinstance(reply.body, bytes):
-                    if "content-length" not in {name.lower() for name in reply.headers}:
+                    has_length = "content-length" in {name.lower() for name in reply.headers}
+                    if not has_length and reply.status != 304:
                         self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
                     self.wfile.write(reply.body)
@@ -189,6 +111,21 @@ class ScriptedServer:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def add(
+        self, path: str, body: bytes, status: int = 200,
+        content_type: str = "text/html; charset=utf-8", etag: str | None = None, delay: float = 0.0,
+    ) -> str:
+        """Serve `body` at `path`; with `etag`, a matching If-None-Match gets a 304."""
+        headers = {"Content-Type": content_type, **({"ETag": etag} if etag else {})}
+
+        def fixed(request: Request) -> Reply:
+            time.sleep(delay)
+            if etag and request.headers.get("if-none-match") == etag:
+                return Reply(304, b"", {"ETag": etag})
+            return Reply(status, body, headers)
+
+        return self.route(path, fixed)
+
     def route(self, path: str, handler: Handler) -> str:
         self.handlers[path] = handler
         return self.url(path)
@@ -206,10 +143,14 @@ class ScriptedServer:
     def requests_to(self, path: str) -> list[Request]:
         return [request for request in self.requests if request.path == path]
 
+    def hits(self, path: str) -> list[dict[str, str]]:
+        """The headers of every request made for `path`."""
+        return [request.headers for request in self.requests_to(path)]
+
 
 @pytest.fixture
-def scripted_server() -> Iterator[ScriptedServer]:
-    local = ScriptedServer()
+def server() -> Iterator[LocalServer]:
+    local = LocalServer()
     local.thread.start()
     try:
         yield local
@@ -217,3 +158,15 @@ def scripted_server() -> Iterator[ScriptedServer]:
         local.stopping.set()
         local.httpd.shutdown()
         local.httpd.server_close()
+
+
+def run_cli(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """`python -m feeds ARGS` as a user runs it: a subprocess, from `cwd`."""
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    result = subprocess.run(
+        [sys.executable, "-m", "feeds", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"feeds {' '.join(args)} exited {result.returncode}:\n{result.stderr}")
+    return result

@@ -26,7 +26,7 @@ from feeds.models import Entry
 from feeds.slugs import VALID_SLUG
 from feeds.store import History
 
-from .conftest import LocalServer, Reply, ScriptedServer
+from .conftest import LocalServer, Reply
 from .pages import article_page
 
 NOW = datetime(2025, 5, 6, 4, 0, tzinfo=timezone.utc)
@@ -64,8 +64,8 @@ class Built:
 class Harness:
     """A healthy article source plus whatever hostile sources a case adds."""
 
-    def __init__(self, tmp_path: Path, server: LocalServer, scripted: ScriptedServer) -> None:
-        self.tmp, self.server, self.scripted = tmp_path, server, scripted
+    def __init__(self, tmp_path: Path, server: LocalServer) -> None:
+        self.tmp, self.server = tmp_path, server
         self.good = server.add("/good.html", b"")
         server.add("/good.html", article_page(self.good, "Healthy story", related=[("/good-r.html", "Healthy related", "2025-05-05 10:00")]))
         self.sources: list[str] = []
@@ -266,12 +266,12 @@ def gigabyte_of_whitespace(h: Harness) -> Check:
         def chunks() -> Iterator[bytes]:
             yield b'<?xml version="1.0"?><rss version="2.0"><channel>'
             for _ in range(16_384):  # 16,384 × 64 KiB = 1 GiB, never held in memory
-                if h.scripted.stopping.is_set():
+                if h.server.stopping.is_set():
                     return
                 sent.append(1)
                 yield b" " * 65_536
         return Reply(200, chunks(), {"Content-Type": "application/rss+xml"})
-    h.source(h.scripted.route("/ws.xml", reply), 'adapter = "feed"')
+    h.source(h.server.route("/ws.xml", reply), 'adapter = "feed"')
     def check(b: Built) -> None:
         assert f"larger than {MAX_BYTES} bytes" in b.error("bad")
         assert len(sent) < 1000  # cut long before the gigabyte
@@ -424,21 +424,21 @@ def slowloris(h: Harness) -> Check:
         def chunks() -> Iterator[bytes]:
             yield b"<html><head><title>"
             for _ in range(100):
-                if h.scripted.stopping.wait(0.2):
+                if h.server.stopping.wait(0.2):
                     return
                 yield b"x"
         return Reply(200, chunks())
-    h.source(h.scripted.route("/drip.html", drip))
+    h.source(h.server.route("/drip.html", drip))
     return fails_with("/drip.html", f"timed out after {TIMEOUT:g}s")
 
 
 def redirect_loop(h: Harness) -> Check:
-    h.source(h.scripted.route("/loop", lambda r: Reply(302, b"", {"Location": "/loop"})))
+    h.source(h.server.route("/loop", lambda r: Reply(302, b"", {"Location": "/loop"})))
     return fails_with("/loop", "too many redirects (5)")
 
 
 def redirect_to_file(h: Harness) -> Check:
-    h.source(h.scripted.route("/tofile", lambda r: Reply(302, b"", {"Location": "file:///etc/passwd"})))
+    h.source(h.server.route("/tofile", lambda r: Reply(302, b"", {"Location": "file:///etc/passwd"})))
     def check(b: Built) -> None:
         fails_with("/tofile", "refused redirect to 'file:///etc/passwd'")(b)
         assert "root:" not in b.output_text()
@@ -446,13 +446,13 @@ def redirect_to_file(h: Harness) -> Check:
 
 
 def fake_gzip(h: Harness) -> Check:
-    h.source(h.scripted.route("/fake.gz", lambda r: Reply(200, b"this is not gzip", {"Content-Type": "text/html", "Content-Encoding": "gzip"})))
+    h.source(h.server.route("/fake.gz", lambda r: Reply(200, b"this is not gzip", {"Content-Type": "text/html", "Content-Encoding": "gzip"})))
     return fails_with("/fake.gz", "body is not valid gzip")
 
 
 def gzip_bomb(h: Harness) -> Check:
     bomb = gzip.compress(b"\0" * 200_000_000, compresslevel=9)  # ~200 KB on the wire
-    h.source(h.scripted.route("/bomb", lambda r: Reply(200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})))
+    h.source(h.server.route("/bomb", lambda r: Reply(200, bomb, {"Content-Type": "text/html", "Content-Encoding": "gzip"})))
     return fails_with("/bomb", f"larger than {MAX_BYTES} bytes (cut off)")
 
 
@@ -474,8 +474,8 @@ CASES: dict[str, Callable[[Harness], Check]] = {
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_hostile_source(case: str, tmp_path: Path, server: LocalServer, scripted_server: ScriptedServer) -> None:
-    h = Harness(tmp_path, server, scripted_server)
+def test_hostile_source(case: str, tmp_path: Path, server: LocalServer) -> None:
+    h = Harness(tmp_path, server)
     baseline = h.run(hostile=False, folder="baseline")
     check = CASES[case](h)
     before = tree(tmp_path)

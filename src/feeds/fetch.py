@@ -5,6 +5,9 @@ flight, conditional GETs (ETag / Last-Modified), retries with exponential backof
 honour Retry-After, and hard limits on redirects, body size (after decompression) and
 time (a total deadline per attempt, so a server dripping bytes cannot hold a slot).
 
+Proxies come from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, either
+case), chosen for each URL exactly as plain httpx chooses them.
+
 Every failure becomes a one-line `FetchError` naming the URL or path. Bodies stay bytes:
 decoding is left to the adapters, which know whether they read HTML or a feed.
 """
@@ -151,10 +154,21 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
+        tls = httpx.create_ssl_context()  # built once: loading CA certificates is slow
+
+        def pools(proxy: str | None) -> _PerHostTransport:
+            return _PerHostTransport(settings.per_host, tls, proxy)
+
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
             timeout=httpx.Timeout(settings.timeout),
-            transport=_PerHostTransport(settings.per_host),
+            transport=pools(None),
+            # httpx drops the environment's proxies once given a transport: mount them again,
+            # one transport per proxy, and let httpx match each URL against them (None: direct).
+            mounts={
+                pattern: None if proxy is None else pools(proxy)
+                for pattern, proxy in _environment_proxies().items()
+            },
             follow_redirects=False,  # followed by hand, to check each target's scheme
             event_hooks={"response": [_refuse_foreign_redirect]},
         )
@@ -296,24 +310,41 @@ async def _drain(response: httpx.Response) -> None:
             return
 
 
+def _environment_proxies() -> dict[str, str | None]:
+    """The proxies plain httpx would take from the environment: {URL pattern: proxy URL, or
+    None where NO_PROXY says go direct}, for `httpx.AsyncClient(mounts=...)`.
+
+    httpx applies them only when it builds its own transport, not to `_PerHostTransport`.
+    `get_environment_proxies` is private to httpx, so it is used here only; its behaviour
+    (variables, case, NO_PROXY forms, precedence) is pinned by tests/test_proxy.py.
+    """
+    from httpx._utils import get_environment_proxies
+
+    return get_environment_proxies()
+
+
 class _PerHostTransport(httpx.AsyncBaseTransport):
-    """One small connection pool per host, behind the one client.
+    """One small connection pool per host, behind the one client; through `proxy` if given
+    (the client mounts one such transport per proxy the environment names).
 
     httpcore scans every connection of a pool on each request, so a single pool shared by
     hundreds of sites costs more CPU than the requests themselves. The `Fetcher`'s
     semaphores still bound the requests in flight, globally and per host.
     """
 
-    def __init__(self, per_host: int) -> None:
+    def __init__(self, per_host: int, tls: ssl.SSLContext, proxy: str | None = None) -> None:
         self._limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host)
-        self._ssl = httpx.create_ssl_context()  # built once: loading CA certificates is slow
+        self._tls = tls
+        self._proxy = proxy
         self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = httpx.AsyncHTTPTransport(verify=self._ssl, limits=self._limits)
+            # A proxy URL httpx cannot use raises here, so each fetch fails in one line.
+            pool = httpx.AsyncHTTPTransport(verify=self._tls, limits=self._limits, proxy=self._proxy)
+            self._pools[key] = pool
         return await pool.handle_async_request(request)
 
     async def aclose(self) -> None:
