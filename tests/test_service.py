@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -423,3 +424,28 @@ def test_parse_workers_that_cannot_start_fail_the_sources_not_the_build(
     assert {result.error for result in report.sources} == {
         "unexpected OSError: [Errno 11] Resource temporarily unavailable"
     }
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs CPU affinity (Linux)")
+def test_one_parse_worker_per_usable_core(site: Site, server: LocalServer) -> None:
+    """As under `taskset -c 0` or a one-CPU container on a big host: one worker, not one
+    per core of the machine, each holding its own copy of the parsers."""
+    from feeds import parsing
+
+    async def workers() -> int:
+        async with parsing.Parser(workers_for=100) as parser:
+            return parser.workers
+
+    for n in range(parsing.MIN_SOURCES_FOR_WORKERS):
+        url = site.source(f"s{n}", f"/one{n}.html")
+        server.add(f"/one{n}.html", article_page(url, f"Story {n}"))
+    allowed = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(allowed)})
+    try:
+        assert asyncio.run(workers()) == 1
+        report = site.build(T0)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert not report.failed and len(site.ids()) == parsing.MIN_SOURCES_FOR_WORKERS
+    assert asyncio.run(workers()) == min(len(allowed), 8)
+    assert parsing.Parser(workers_for=parsing.MIN_SOURCES_FOR_WORKERS - 1).workers == 0

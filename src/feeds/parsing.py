@@ -70,12 +70,14 @@ class Parser:
 
     def __init__(self, workers_for: int) -> None:
         self._executor: Future[Executor] | None = None
-        workers = min(os.cpu_count() or 1, 8)
-        if workers_for >= MIN_SOURCES_FOR_WORKERS and workers > 1:
+        self.workers = min(_usable_cores(), 8) if workers_for >= MIN_SOURCES_FOR_WORKERS else 0
+        """Worker processes: one per usable core; 0 parses inline. One core still gets a
+        worker, so that the kernel, not each parse, decides when the fetching runs."""
+        if self.workers:
             # Started on a thread: the forkserver imports every adapter before it forks
             # the first worker, and the event loop goes on fetching meanwhile.
             self._executor = Future()
-            threading.Thread(target=_start_workers, args=(workers, self._executor), daemon=True).start()
+            threading.Thread(target=_start_workers, args=(self.workers, self._executor), daemon=True).start()
 
     async def __aenter__(self) -> Parser:
         return self
@@ -97,6 +99,14 @@ class Parser:
         executor = await asyncio.wrap_future(self._executor)
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(executor, parse_document, adapter, document, settings)
+
+
+def _usable_cores() -> int:
+    """The cores this process may run on (a container or `taskset` may allow fewer than
+    the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _start_workers(workers: int, started: Future[Executor]) -> None:
