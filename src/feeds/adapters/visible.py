@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cache
 from itertools import islice
 
 from lxml import etree, html
