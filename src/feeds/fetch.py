@@ -154,7 +154,7 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
-        tls = httpx.create_ssl_context()  # built once: loading CA certificates is slow
+        tls = _tls_context()  # built once: loading CA certificates is slow
 
         def pools(proxy: str | None) -> _PerHostTransport:
             return _PerHostTransport(settings.per_host, tls, proxy)
@@ -308,6 +308,23 @@ async def _drain(response: httpx.Response) -> None:
         read += len(chunk)
         if read > _DRAIN_LIMIT:
             return
+
+
+def _tls_context() -> ssl.SSLContext:
+    """httpx's default context: certifi's CA bundle, or the file SSL_CERT_FILE names, else
+    the directory SSL_CERT_DIR names (httpx reads them in that order, each replacing certifi).
+
+    A missing or unreadable SSL_CERT_FILE raises an OSError that names neither the variable
+    nor the file; say both, in one line.
+    """
+    try:
+        return httpx.create_ssl_context()
+    except OSError as error:  # ssl.SSLError too, for a file holding no certificate
+        named = next(
+            (f" from {name}={os.environ[name]!r}" for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)),
+            "",
+        )
+        raise FetchError(_one_line(f"cannot load CA certificates{named}: {error.strerror or error}")) from None
 
 
 def _environment_proxies() -> dict[str, str | None]:
