@@ -5,8 +5,8 @@ flight, conditional GETs (ETag / Last-Modified), retries with exponential backof
 honour Retry-After, and hard limits on redirects, body size (after decompression) and
 time (a total deadline per attempt, so a server dripping bytes cannot hold a slot).
 
-Proxies come from the environment (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY, NO_PROXY, either
-case), chosen for each URL exactly as plain httpx chooses them.
+Connections are made in `connections.py` (a small pool per host, through the proxies the
+environment names) and compressed bodies undone in `inflate.py`.
 
 Every failure becomes a one-line `FetchError` naming the URL or path. Bodies stay bytes:
 decoding is left to the adapters, which know whether they read HTML or a feed.
@@ -19,7 +19,6 @@ import os
 import random
 import re
 import ssl
-import zlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -30,6 +29,8 @@ from pathlib import Path
 import httpx
 
 from . import __version__
+from .connections import PerHostTransport, environment_proxies, tls_context
+from .inflate import Inflater
 from .models import Document, FetchError
 
 DEFAULT_USER_AGENT = f"feeds/{__version__}"
@@ -40,7 +41,6 @@ _LEADING_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-_GZIP_MAGIC = b"\x1f\x8b"
 # Only what `_Inflater` can undo under a size limit; httpx would also offer br/zstd when
 # their packages happen to be installed.
 _ACCEPT_ENCODING = "gzip, deflate"
@@ -154,10 +154,10 @@ class Fetcher:
 
     async def __aenter__(self) -> Fetcher:
         settings = self.settings
-        tls = _tls_context()  # built once: loading CA certificates is slow
+        tls = tls_context()  # built once: loading CA certificates is slow
 
-        def pools(proxy: str | None) -> _PerHostTransport:
-            return _PerHostTransport(settings.per_host, tls, proxy)
+        def pools(proxy: str | None) -> PerHostTransport:
+            return PerHostTransport(settings.per_host, tls, proxy)
 
         self._client = httpx.AsyncClient(
             headers={"User-Agent": settings.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
@@ -167,7 +167,7 @@ class Fetcher:
             # one transport per proxy, and let httpx match each URL against them (None: direct).
             mounts={
                 pattern: None if proxy is None else pools(proxy)
-                for pattern, proxy in _environment_proxies().items()
+                for pattern, proxy in environment_proxies().items()
             },
             follow_redirects=False,  # followed by hand, to check each target's scheme
             event_hooks={"response": [_refuse_foreign_redirect]},
@@ -294,7 +294,7 @@ class Fetcher:
         declared = response.headers.get("content-length", "")
         if encoding in ("", "identity") and declared.isascii() and declared.isdigit() and int(declared) > limit:
             raise FetchError(f"{url}: response larger than {limit} bytes ({declared} declared)")
-        inflater = _Inflater(url, encoding, limit)
+        inflater = Inflater(url, encoding, limit)
         async for chunk in response.aiter_raw():
             inflater.feed(chunk)
         return inflater.finish()
@@ -308,128 +308,6 @@ async def _drain(response: httpx.Response) -> None:
         read += len(chunk)
         if read > _DRAIN_LIMIT:
             return
-
-
-def _tls_context() -> ssl.SSLContext:
-    """httpx's default context: certifi's CA bundle, or the file SSL_CERT_FILE names, else
-    the directory SSL_CERT_DIR names (httpx reads them in that order, each replacing certifi).
-
-    A missing or unreadable SSL_CERT_FILE raises an OSError that names neither the variable
-    nor the file; say both, in one line.
-    """
-    try:
-        return httpx.create_ssl_context()
-    except OSError as error:  # ssl.SSLError too, for a file holding no certificate
-        named = next(
-            (f" from {name}={os.environ[name]!r}" for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)),
-            "",
-        )
-        raise FetchError(_one_line(f"cannot load CA certificates{named}: {error.strerror or error}")) from None
-
-
-def _environment_proxies() -> dict[str, str | None]:
-    """The proxies plain httpx would take from the environment: {URL pattern: proxy URL, or
-    None where NO_PROXY says go direct}, for `httpx.AsyncClient(mounts=...)`.
-
-    httpx applies them only when it builds its own transport, not to `_PerHostTransport`.
-    `get_environment_proxies` is private to httpx, so it is used here only; its behaviour
-    (variables, case, NO_PROXY forms, precedence) is pinned by tests/test_proxy.py.
-    """
-    from httpx._utils import get_environment_proxies
-
-    return get_environment_proxies()
-
-
-class _PerHostTransport(httpx.AsyncBaseTransport):
-    """One small connection pool per host, behind the one client; through `proxy` if given
-    (the client mounts one such transport per proxy the environment names).
-
-    httpcore scans every connection of a pool on each request, so a single pool shared by
-    hundreds of sites costs more CPU than the requests themselves. The `Fetcher`'s
-    semaphores still bound the requests in flight, globally and per host.
-    """
-
-    def __init__(self, per_host: int, tls: ssl.SSLContext, proxy: str | None = None) -> None:
-        self._limits = httpx.Limits(max_connections=per_host, max_keepalive_connections=per_host)
-        self._tls = tls
-        self._proxy = proxy
-        self._pools: dict[tuple[bytes, bytes, int | None], httpx.AsyncHTTPTransport] = {}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        key = (request.url.raw_scheme, request.url.raw_host, request.url.port)
-        pool = self._pools.get(key)
-        if pool is None:
-            # A proxy URL httpx cannot use raises here, so each fetch fails in one line.
-            pool = httpx.AsyncHTTPTransport(verify=self._tls, limits=self._limits, proxy=self._proxy)
-            self._pools[key] = pool
-        return await pool.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for pool in self._pools.values():
-            await pool.aclose()
-        self._pools.clear()
-
-
-class _Inflater:
-    """Undoes a Content-Encoding in bounded steps: a bomb is cut before it is inflated."""
-
-    def __init__(self, url: str, encoding: str, limit: int) -> None:
-        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
-            raise FetchError(f"{url}: unsupported Content-Encoding {encoding!r}")
-        self._url = url
-        self._encoding = encoding
-        self._limit = limit
-        self._body = bytearray()
-        self._zlib = _decompressor(encoding)
-
-    def feed(self, data: bytes) -> None:
-        if self._zlib is None:
-            self._append(data)
-            return
-        try:
-            self._inflate(data)
-        except zlib.error as error:
-            raise FetchError(f"{self._url}: body is not valid {self._encoding} ({error})") from None
-
-    def finish(self) -> bytes:
-        if self._zlib is not None:
-            self._append(self._zlib.flush())
-        return bytes(self._body)
-
-    def _inflate(self, data: bytes) -> None:
-        inflater = self._zlib
-        assert inflater is not None
-        while data:
-            try:
-                # Never more than one byte past the limit: enough to know it was passed.
-                out = inflater.decompress(data, self._limit - len(self._body) + 1)
-            except zlib.error:
-                if self._encoding != "deflate" or self._body or inflater.eof:
-                    raise
-                # Some servers send raw deflate under "deflate", without the zlib wrapper.
-                inflater = self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-                continue
-            self._append(out)
-            if not inflater.eof:
-                data = inflater.unconsumed_tail  # empty unless the limit was hit (and raised)
-            elif inflater.unused_data.startswith(_GZIP_MAGIC):
-                data = inflater.unused_data  # a multi-member gzip stream
-                inflater = self._zlib = zlib.decompressobj(zlib.MAX_WBITS | 16)
-            else:
-                return  # trailing bytes after the stream, ignored as browsers do
-
-    def _append(self, data: bytes) -> None:
-        self._body += data
-        if len(self._body) > self._limit:
-            raise FetchError(f"{self._url}: response larger than {self._limit} bytes (cut off)")
-
-
-def _decompressor(encoding: str) -> zlib._Decompress | None:
-    if encoding in ("gzip", "x-gzip"):
-        return zlib.decompressobj(zlib.MAX_WBITS | 16)
-    if encoding == "deflate":
-        return zlib.decompressobj()
-    return None
 
 
 async def _fetch_file(
