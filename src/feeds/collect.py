@@ -8,6 +8,9 @@ never inside an adapter:
 - `auto` looks at what came back (a feed, a sitemap, a WordPress home page, an article);
 - `fulltext = true` fetches each new item's own page through the `article` adapter,
   within a per-build budget, skipping articles the history already holds in full.
+
+Every fetch for a source goes through `_Context.fetch`, so all of them follow the source's
+`verify_tls`.
 """
 
 from __future__ import annotations
@@ -53,6 +56,10 @@ class _Context:
         source = self.source
         return AdapterSettings(source=source.name, timezone=source.timezone, selectors=source.selectors)
 
+    async def fetch(self, location: str, validators: Validators | None = None) -> FetchResult:
+        """A fetch for this source, certificate checked unless it sets `verify_tls = false`."""
+        return await self.fetcher.fetch(location, validators, now=self.now, verify_tls=self.source.verify_tls)
+
 
 async def collect(
     source: SourceConfig,
@@ -66,7 +73,7 @@ async def collect(
     context = _Context(source, fetcher, parser, now, known_in_full)
     location = wordpress.api_url(source.url) if source.adapter == "wordpress" else source.url
     try:
-        first = await fetcher.fetch(location, validators, now=now)
+        first = await context.fetch(location, validators)
     except FetchError:
         if source.adapter != "wordpress":
             raise
@@ -125,7 +132,7 @@ def _is_wordpress_home(document: Document) -> bool:
 
 async def _wordpress_site(context: _Context, site: str) -> list[Entry]:
     try:
-        api = await context.fetcher.fetch(wordpress.api_url(site), now=context.now)
+        api = await context.fetch(wordpress.api_url(site))
         if api.document is not None:
             return await context.parser.parse("wordpress", api.document, context.settings)
     except (FetchError, wordpress.NotWordPressAPI):
@@ -139,7 +146,7 @@ async def _wordpress_feed(context: _Context, site: str | None = None) -> list[En
     WordPress feeds give `?p=123` guids; the permalink is the id the REST API and the
     site's article pages give, so it is the id here too.
     """
-    fetched = await context.fetcher.fetch(wordpress.feed_url(site or context.source.url), now=context.now)
+    fetched = await context.fetch(wordpress.feed_url(site or context.source.url))
     assert fetched.document is not None
     entries = await context.parser.parse("feed", fetched.document, context.settings)
     return [dataclasses.replace(entry, id=canonical(entry.link)) for entry in entries]
@@ -151,7 +158,7 @@ async def _sitemap(context: _Context, document: Document) -> list[Entry]:
         return await context.parser.parse("sitemap", document, context.settings)
     entries: list[Entry] = []
     for child in children:
-        fetched = await context.fetcher.fetch(child, now=context.now)
+        fetched = await context.fetch(child)
         if fetched.document is not None:
             entries += await context.parser.parse("sitemap", fetched.document, context.settings)
     return entries
@@ -177,7 +184,7 @@ async def _with_full_text(context: _Context, entries: list[Entry]) -> list[Entry
 
 async def _full_text(context: _Context, stub: Entry) -> Entry:
     try:
-        fetched = await context.fetcher.fetch(stub.link, now=context.now)
+        fetched = await context.fetch(stub.link)
         assert fetched.document is not None
         found = await context.parser.parse("article", fetched.document, context.settings)
     except FeedsError:

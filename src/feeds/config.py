@@ -34,6 +34,7 @@ FETCH_KEYS = {
 DEFAULT_MAX_ENTRIES = 50
 SOURCE_KEYS = {
     "name", "url", "adapter", "category", "timezone", "selectors", "refresh", "fulltext", "max_fulltext",
+    "verify_tls",
 }
 DEFAULT_MAX_FULLTEXT = 20
 CATEGORY_KEYS = {"name", "slug", "title", "description"}
@@ -75,6 +76,9 @@ class SourceConfig:
     """Fetch each new item's own page for its full text (listing, sitemap, feed…)."""
     max_fulltext: int = DEFAULT_MAX_FULLTEXT
     """At most this many full-text fetches per build for this source."""
+    verify_tls: bool = True
+    """Check the https certificates of this source's fetches (its redirects and full-text
+    pages too); False accepts any certificate, for sites with a broken chain."""
     defined_in: Path = Path()
 
 
@@ -233,6 +237,7 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
         refresh=values.duration(file, f"{key}.refresh", table["refresh"]) if "refresh" in table else None,
         fulltext=values.boolean(file, f"{key}.fulltext", table.get("fulltext", False)),
         max_fulltext=values.positive_int(file, f"{key}.max_fulltext", table.get("max_fulltext", DEFAULT_MAX_FULLTEXT)),
+        verify_tls=values.boolean(file, f"{key}.verify_tls", table.get("verify_tls", True)),
         selectors=dict(selectors),
         defined_in=file,
     )

@@ -1,5 +1,6 @@
 """How the fetcher connects: one small pool per host, through the proxies the environment
-names, with one TLS context for all of them."""
+names, with one TLS context for all of them (and a second, checking nothing, for the
+sources that set `verify_tls = false`)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def tls_context() -> ssl.SSLContext:
         )
         message = f"cannot load CA certificates{named}: {error.strerror or error}"
         raise FetchError(" ".join(message.split())) from None
+
+
+def unverified_tls_context() -> ssl.SSLContext:
+    """A context that accepts any certificate for any name: for the sources that set
+    `verify_tls = false` (an incomplete chain, an expired or self-signed certificate).
+    The connection is still encrypted, but anyone on the path can pose as the site."""
+    return httpx.create_ssl_context(verify=False)
 
 
 def environment_proxies() -> dict[str, str | None]:

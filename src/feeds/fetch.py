@@ -6,7 +6,8 @@ honour Retry-After, and hard limits on redirects, body size (after decompression
 time (a total deadline per attempt, so a server dripping bytes cannot hold a slot).
 
 Connections are made in `connections.py` (a small pool per host, through the proxies the
-environment names) and compressed bodies undone in `inflate.py`.
+environment names) and compressed bodies undone in `inflate.py`. Certificates are checked,
+except for the fetches of a source that sets `verify_tls = false`.
 
 Every failure becomes a one-line `FetchError` naming the URL or path. Bodies stay bytes:
 decoding is left to the adapters, which know whether they read HTML or a feed.
@@ -29,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from . import __version__
-from .connections import PerHostTransport, environment_proxies, tls_context
+from .connections import PerHostTransport, environment_proxies, tls_context, unverified_tls_context
 from .inflate import Inflater
 from .models import Document, FetchError
 
@@ -144,52 +145,65 @@ class _Reply:
 
 
 class Fetcher:
-    """Async context manager owning one httpx.AsyncClient."""
+    """Async context manager owning one httpx.AsyncClient, and a second one, made on first
+    use, that checks no certificate: for the sources that set `verify_tls = false`.
+
+    The two are alike but for their TLS context, and share no connection, so a verified
+    fetch never rides on a connection whose certificate went unchecked. They share the
+    semaphores: the caps on requests in flight, globally and per host, are the same.
+    """
 
     def __init__(self, settings: FetchSettings = FetchSettings()) -> None:
         self.settings = settings
         self._client: httpx.AsyncClient | None = None
+        self._unverified: httpx.AsyncClient | None = None
         self._slots = asyncio.Semaphore(settings.concurrency)
         self._host_slots: dict[str, asyncio.Semaphore] = {}
 
     async def __aenter__(self) -> Fetcher:
-        settings = self.settings
-        tls = tls_context()  # built once: loading CA certificates is slow
-
-        def pools(proxy: str | None) -> PerHostTransport:
-            return PerHostTransport(settings.per_host, tls, proxy)
-
-        self._client = httpx.AsyncClient(
-            headers={"User-Agent": settings.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
-            timeout=httpx.Timeout(settings.timeout),
-            transport=pools(None),
-            # httpx drops the environment's proxies once given a transport: mount them again,
-            # one transport per proxy, and let httpx match each URL against them (None: direct).
-            mounts={
-                pattern: None if proxy is None else pools(proxy)
-                for pattern, proxy in environment_proxies().items()
-            },
-            follow_redirects=False,  # followed by hand, to check each target's scheme
-            event_hooks={"response": [_refuse_foreign_redirect]},
-        )
+        self._client = _new_client(self.settings, tls_context())  # built once: loading CA certificates is slow
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        client, unverified = self._client, self._unverified
+        self._client = self._unverified = None
+        try:
+            if client is not None:
+                await client.aclose()
+        finally:
+            if unverified is not None:
+                await unverified.aclose()
+
+    def _client_for(self, verify_tls: bool) -> httpx.AsyncClient:
+        if self._client is None:
+            raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher()'")
+        if verify_tls:
+            return self._client
+        if self._unverified is None:
+            self._unverified = _new_client(self.settings, unverified_tls_context())
+        return self._unverified
 
     async def fetch(
-        self, location: str, validators: Validators | None = None, now: datetime | None = None
+        self,
+        location: str,
+        validators: Validators | None = None,
+        now: datetime | None = None,
+        *,
+        verify_tls: bool = True,
     ) -> FetchResult:
-        """location: http(s) URL or local path. Raises FetchError (one clear line naming the URL) for every failure."""
+        """location: http(s) URL or local path. Raises FetchError (one clear line naming the URL) for every failure.
+
+        verify_tls=False (a source's `verify_tls = false`) accepts any https certificate,
+        for this URL and for every redirect it leads to, whatever the host: a redirect
+        stays part of the same source.
+        """
         try:
             scheme = _scheme(location)
             if scheme is None:
                 return await _fetch_file(Path(location), validators, now, self.settings.max_bytes)
             if scheme not in _WEB_SCHEMES:
                 raise FetchError(f"{location}: unsupported URL scheme {scheme!r} (use http, https or a local path)")
-            return await self._fetch_http(location, validators, now)
+            return await self._fetch_http(location, validators, now, self._client_for(verify_tls))
         except _RefusedRedirect as refused:
             raise FetchError(
                 _one_line(f"{location}: refused redirect to {refused.location!r} (only http and https are followed)")
@@ -199,11 +213,13 @@ class Fetcher:
         except Exception as error:  # anything from httpx, h11, ssl, the OS: still one line
             raise FetchError(_one_line(f"{location}: {_describe(error)}")) from error
 
-    async def _fetch_http(self, url: str, validators: Validators | None, now: datetime | None) -> FetchResult:
+    async def _fetch_http(
+        self, url: str, validators: Validators | None, now: datetime | None, client: httpx.AsyncClient
+    ) -> FetchResult:
         attempts = self.settings.retries + 1
         for attempt in range(attempts):
             try:
-                return await self._attempt(url, validators, now)
+                return await self._attempt(url, validators, now, client)
             except _Retry as retry:
                 if attempt + 1 == attempts:
                     tried = f" (gave up after {attempts} attempts)" if attempts > 1 else ""
@@ -215,12 +231,15 @@ class Fetcher:
         delay = self.settings.backoff * 2**attempt
         return delay + random.uniform(0, delay / 4)  # jitter keeps retries from marching in step
 
-    async def _attempt(self, url: str, validators: Validators | None, now: datetime | None) -> FetchResult:
-        """One try: follow redirects by hand, then turn the final reply into a result."""
+    async def _attempt(
+        self, url: str, validators: Validators | None, now: datetime | None, client: httpx.AsyncClient
+    ) -> FetchResult:
+        """One try: follow redirects by hand (through the same client), then turn the final
+        reply into a result."""
         headers = _conditional_headers(validators)
         target = httpx.URL(url)
         for hop in range(self.settings.max_redirects + 1):
-            reply = await self._get(url, target, headers)
+            reply = await self._get(url, target, headers, client)
             if reply.status in _REDIRECTS and "location" in reply.headers:
                 target = _redirect_target(reply)
                 continue
@@ -257,15 +276,13 @@ class Fetcher:
             )
         return wait
 
-    async def _get(self, url: str, target: httpx.URL, headers: dict[str, str]) -> _Reply:
+    async def _get(self, url: str, target: httpx.URL, headers: dict[str, str], client: httpx.AsyncClient) -> _Reply:
         """One request, within the caps and the deadline; the body is read for 2xx only."""
-        if self._client is None:
-            raise RuntimeError("Fetcher.fetch() called outside 'async with Fetcher()'")
         timeout = self.settings.timeout
         async with self._slot(target.host):
             try:
                 async with asyncio.timeout(timeout):
-                    async with self._client.stream("GET", target, headers=headers) as response:
+                    async with client.stream("GET", target, headers=headers) as response:
                         if response.is_success:
                             body = await self._read_body(url, response)
                         else:
@@ -298,6 +315,27 @@ class Fetcher:
         async for chunk in response.aiter_raw():
             inflater.feed(chunk)
         return inflater.finish()
+
+
+def _new_client(settings: FetchSettings, tls: ssl.SSLContext) -> httpx.AsyncClient:
+    """A client whose connections, direct or through each proxy, all use `tls`."""
+
+    def pools(proxy: str | None) -> PerHostTransport:
+        return PerHostTransport(settings.per_host, tls, proxy)
+
+    return httpx.AsyncClient(
+        headers={"User-Agent": settings.user_agent, "Accept-Encoding": _ACCEPT_ENCODING},
+        timeout=httpx.Timeout(settings.timeout),
+        transport=pools(None),
+        # httpx drops the environment's proxies once given a transport: mount them again,
+        # one transport per proxy, and let httpx match each URL against them (None: direct).
+        mounts={
+            pattern: None if proxy is None else pools(proxy)
+            for pattern, proxy in environment_proxies().items()
+        },
+        follow_redirects=False,  # followed by hand, to check each target's scheme
+        event_hooks={"response": [_refuse_foreign_redirect]},
+    )
 
 
 async def _drain(response: httpx.Response) -> None:
