@@ -27,7 +27,7 @@ from .conftest import Reply, Request, run_cli
 from .pages import article_page
 # Fixtures too (https_server, secure, proxy, and no_ca_variables, which applies to every test).
 from .test_https import (  # noqa: F401 - fixtures are used by name
-    FAST, HttpsServer, https_server, no_ca_variables, published_ids, secure, status_of,
+    FAST, HttpsServer, fetch_error, https_server, no_ca_variables, published_ids, secure, status_of,
 )
 from .test_proxy import ForwardProxy, proxy  # noqa: F401 - a fixture
 from .test_schema import VALIDATOR
@@ -321,3 +321,23 @@ def test_a_bad_verify_tls_exits_2_naming_the_file_and_key(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert result.stderr.strip() == f"error: {config}: sources[0].verify_tls: must be true or false, got 'no'"
     assert not (tmp_path / "output").exists()
+
+
+def test_a_certificate_error_names_the_way_out(secure: HttpsServer) -> None:
+    message = fetch_error(secure.add("/hint.html", b"x"))
+    assert VERIFY_FAILED in message
+    assert "verify_tls = false" in message and "SSL_CERT_FILE" in message
+
+
+def test_preview_reads_an_untrusted_site_only_with_no_verify_tls(secure: HttpsServer, tmp_path: Path) -> None:
+    """How a person tries a site before adding it: the same way out as a source's key."""
+    url = secure.url("/story.html")
+    secure.add("/story.html", article_page(url, "Untrusted story"))
+
+    refused = run_cli("preview", url, "--json", cwd=tmp_path)
+    assert refused.returncode != 0 and VERIFY_FAILED in refused.stderr
+    assert "verify_tls = false" in refused.stderr and "Traceback" not in refused.stderr
+
+    read = run_cli("preview", url, "--json", "--no-verify-tls", cwd=tmp_path)
+    assert read.returncode == 0, read.stderr
+    assert [entry["title"] for entry in json.loads(read.stdout)["entries"]][:1] == ["Untrusted story"]

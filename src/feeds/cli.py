@@ -77,6 +77,10 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--timezone", type=_zone, help="zone for dates printed without one (default: config.toml's, else UTC)")
     preview.add_argument("--selector", action="append", default=[], metavar="KEY=CSS", help="override a selector, e.g. title=h1.headline")
     preview.add_argument("--fulltext", action="store_true", help="fetch each item's page for its full text")
+    preview.add_argument(
+        "--no-verify-tls", dest="verify_tls", action="store_false",
+        help="accept any https certificate, as a source's verify_tls = false does",
+    )
     preview.add_argument("--now", type=_instant, help="resolve relative dates against this ISO 8601 time")
     preview.set_defaults(run=_run_preview)
     return parser
@@ -153,7 +157,7 @@ def _run_preview(args: argparse.Namespace) -> int:
             raise ConfigError(Path("--selector"), key, problem)
     source = SourceConfig(
         name="preview", url=_location(args.location), adapter=args.adapter, timezone=tz,
-        selectors=selectors, fulltext=args.fulltext,
+        selectors=selectors, fulltext=args.fulltext, verify_tls=args.verify_tls,
     )
     fetch_settings = config.fetch if config else FetchSettings()
     entries = asyncio.run(_preview_entries(source, fetch_settings, args.now))

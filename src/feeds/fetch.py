@@ -46,6 +46,10 @@ _RETRY_AFTER_STATUSES = frozenset({429, 503})
 # their packages happen to be installed.
 _ACCEPT_ENCODING = "gzip, deflate"
 _DRAIN_LIMIT = 64 * 1024
+_CERTIFICATE_HINT = (
+    " (a site with an incomplete certificate chain or a self-signed certificate can be read"
+    " with verify_tls = false in its source; a private CA, with SSL_CERT_FILE)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,7 +297,7 @@ class Fetcher:
                 raise _Retry(f"{url}: timed out after {timeout:g}s") from None
             except (httpx.NetworkError, httpx.RemoteProtocolError) as error:
                 if _is_certificate_error(error):
-                    raise FetchError(f"{url}: {_describe(error)}") from None
+                    raise FetchError(f"{url}: {_describe(error)}{_CERTIFICATE_HINT}") from None
                 raise _Retry(f"{url}: {_describe(error)}") from None
 
     @asynccontextmanager
