@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from feeds.build import BuildReport, build
 from feeds.config import load_config
@@ -157,3 +158,22 @@ def test_auto_reads_a_wordpress_home_page_through_the_rest_api(tmp_path: Path, s
     assert not report.failed, [s.error for s in report.failed]
     ids = {e.id for e in feedparser.parse((tmp_path / "output" / "all.atom.xml").read_bytes()).entries}
     assert ids == {server.url("/7/"), server.url("/news/mapped.html")}
+
+
+@pytest.mark.parametrize("slow", ["page", "list"])
+def test_full_text_decisions_use_the_history_as_the_build_began(tmp_path: Path, server: LocalServer, slow: str) -> None:
+    """A story's own page is a source before the listing that links to it. Whichever is
+    fetched first, the listing fetches the story in full: an article merged earlier in the
+    same build must not change what the build fetches, or two runs could differ."""
+    story = server.url(f"/race/{slow}/story.html")
+    server.add(f"/race/{slow}/story.html", article_page(story, "The story"), delay=0.4 if slow == "page" else 0.0)
+    links = f'<li><a href="{story}">The story, listed</a><span>2025-07-01</span></li>'
+    server.add(f"/race/{slow}/list.html", f"<html><body><ul class='news'>{links}</ul></body></html>".encode(),
+               delay=0.4 if slow == "list" else 0.0)
+    build_with(tmp_path, (
+        f'[[sources]]\nname = "page"\nurl = "{story}"\n\n'
+        f'[[sources]]\nname = "list"\nurl = "{server.url(f"/race/{slow}/list.html")}"\nadapter = "listing"\n'
+        'fulltext = true\n[sources.selectors]\nitem = "ul.news li"\n'
+    ))
+    assert len(server.hits(f"/race/{slow}/story.html")) == 2  # the page source's, then the listing's
+    assert titles(tmp_path) == {"The story"}

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import __version__
-from .collect import collect
+from .collect import KnownInFull, collect
 from .config import Config, ConfigError, SourceConfig
 from .fetch import Fetcher, Validators
 from .locking import StateLock
@@ -209,7 +209,7 @@ async def _fetch_all(
 
             async def run(position: int, source: SourceConfig) -> SourceResult:
                 nonlocal done, failures
-                result = await _run_source(source, fetcher, parser, validators[position], now, history)
+                result = await _run_source(source, fetcher, parser, validators[position], now, merger.known_in_full)
                 merger.add(position, result)
                 done += 1
                 failures += result.failed
@@ -228,13 +228,25 @@ class _OrderedMerge:
     """Merges results into the history in config order, each as soon as those before it
     are in: merging while other sources are still parsing keeps it out of the build's
     tail, and the fixed order keeps the history the same whatever order sources finish in
-    (two sources may give the same entry)."""
+    (two sources may give the same entry).
+
+    Sources still being collected see the history as it was when the build began
+    (`known_in_full`), so what they fetch does not depend on which source finished first.
+    """
 
     def __init__(self, history: History, now: datetime, count: int) -> None:
         self._history = history
         self._now = now
         self._waiting: list[SourceResult | None] = [None] * count
         self._next = 0
+        self._in_full_before: dict[str, bool] = {}
+        """For each entry this build has merged: whether the history held it in full before."""
+
+    def known_in_full(self, entry_id: str) -> bool:
+        """Whether the history held the entry in full when the build began."""
+        if entry_id in self._in_full_before:
+            return self._in_full_before[entry_id]
+        return self._history.has_in_full(entry_id)
 
     def add(self, position: int, result: SourceResult) -> None:
         self._waiting[position] = result
@@ -246,6 +258,9 @@ class _OrderedMerge:
     def _merge(self, result: SourceResult) -> None:
         if not result.entries:
             return
+        for entry in result.entries:
+            if entry.id not in self._in_full_before:
+                self._in_full_before[entry.id] = self._history.has_in_full(entry.id)
         result.new, result.changed = self._history.record(result.entries, self._now)
         if result.new or result.changed:
             result.outcome = "new"
@@ -258,11 +273,11 @@ async def _run_source(
     parser: Parser,
     validators: Validators | None,
     now: datetime,
-    history: History,
+    known_in_full: KnownInFull,
 ) -> SourceResult:
     result = SourceResult(name=source.name, adapter=source.adapter, outcome="failed")
     try:
-        collected = await collect(source, fetcher, parser, validators, now, known_in_full=history.has_in_full)
+        collected = await collect(source, fetcher, parser, validators, now, known_in_full)
         result.validators = collected.validators
         if collected.not_modified:
             result.outcome = "not_modified"
