@@ -160,6 +160,18 @@ def server() -> Iterator[LocalServer]:
         local.httpd.server_close()
 
 
+def write_config(directory: Path, sources: str, fetch: str = "retries = 0\nbackoff = 0.01", site: str = "") -> Path:
+    """`directory`/config.toml: a test site (more `[site]` keys in `site`), `[fetch]` without
+    retries unless `fetch` says otherwise, and `sources` ([[sources]] tables) as they are."""
+    config = directory / "config.toml"
+    config.write_text(
+        '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
+        f"{site}\n[fetch]\n{fetch}\n\n{sources}",
+        encoding="utf-8",
+    )
+    return config
+
+
 def run_cli(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.CompletedProcess[str]:
     """`python -m feeds ARGS` as a user runs it: a subprocess, from `cwd`."""
     env = {**os.environ, "PYTHONIOENCODING": "utf-8"}

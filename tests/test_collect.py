@@ -13,7 +13,7 @@ import pytest
 from feeds.build import BuildReport, build
 from feeds.config import load_config
 
-from .conftest import LocalServer, run_cli
+from .conftest import LocalServer, run_cli, write_config
 from .pages import article_page
 
 NOW = datetime(2025, 7, 4, 4, 0, tzinfo=timezone.utc)
@@ -44,13 +44,7 @@ def rss(server: LocalServer, *titles: str) -> bytes:
 
 
 def build_with(tmp_path: Path, sources: str) -> BuildReport:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        '[site]\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-        "[fetch]\nretries = 0\n\n" + sources,
-        encoding="utf-8",
-    )
-    return build(load_config(config), now=NOW)
+    return build(load_config(write_config(tmp_path, sources)), now=NOW)
 
 
 def titles(tmp_path: Path) -> set[str]:

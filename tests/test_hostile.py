@@ -26,7 +26,7 @@ from feeds.models import Entry
 from feeds.slugs import VALID_SLUG
 from feeds.store import History
 
-from .conftest import LocalServer, Reply
+from .conftest import LocalServer, Reply, write_config
 from .pages import article_page
 
 NOW = datetime(2025, 5, 6, 4, 0, tzinfo=timezone.utc)
@@ -89,12 +89,9 @@ class Harness:
         root = self.tmp / folder
         root.mkdir()
         good = f'[[sources]]\nname = "good"\nurl = "{self.good}"\n'
-        config = root / "config.toml"
-        config.write_text(
-            '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-            f"[fetch]\nretries = 0\nbackoff = 0.01\ntimeout = {TIMEOUT}\nmax_bytes = {MAX_BYTES}\n\n"
-            + "\n".join([good, *(self.sources if hostile else [])]),
-            encoding="utf-8",
+        config = write_config(
+            root, "\n".join([good, *(self.sources if hostile else [])]),
+            fetch=f"retries = 0\nbackoff = 0.01\ntimeout = {TIMEOUT}\nmax_bytes = {MAX_BYTES}",
         )
         report = build(load_config(config), now=NOW)
         return Built(report, root / "output", root / "state")

@@ -28,6 +28,7 @@ import trustme
 from feeds.fetch import Fetcher, FetchResult, FetchSettings, Validators
 from feeds.models import FetchError
 
+from . import conftest
 from .conftest import LocalServer, Reply, run_cli
 from .pages import article_page
 
@@ -143,14 +144,9 @@ def fetch_error(url: str, settings: FetchSettings = FAST) -> str:
 
 
 def write_config(directory: Path, sources: dict[str, str]) -> Path:
-    config = directory / "config.toml"
-    config.write_text(
-        '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-        "[fetch]\nretries = 0\nbackoff = 0.01\n\n"
-        + "".join(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n\n' for name, url in sources.items()),
-        encoding="utf-8",
-    )
-    return config
+    """A config reading each {name: url} with the default adapter."""
+    tables = "".join(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n\n' for name, url in sources.items())
+    return conftest.write_config(directory, tables)
 
 
 def published_ids(directory: Path) -> set[str]:

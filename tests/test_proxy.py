@@ -20,6 +20,7 @@ import pytest
 from feeds.fetch import Fetcher, FetchSettings
 from feeds.models import FetchError
 
+from . import conftest
 from .conftest import LocalServer, run_cli
 from .pages import article_page
 
@@ -102,14 +103,8 @@ def fetch_body(url: str) -> bytes:
 
 
 def write_config(directory: Path, urls: dict[str, str]) -> Path:
-    config = directory / "config.toml"
     sources = "".join(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n' for name, url in urls.items())
-    config.write_text(
-        '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-        f"[fetch]\nretries = 0\ntimeout = 10\n\n{sources}",
-        encoding="utf-8",
-    )
-    return config
+    return conftest.write_config(directory, sources, fetch="retries = 0\ntimeout = 10")
 
 
 def feed_ids(directory: Path) -> set[str]:

@@ -21,7 +21,7 @@ from feeds.build import BuildReport, build
 from feeds.config import load_config
 from feeds.locking import StateLock
 
-from .conftest import REPO, LocalServer, run_cli
+from .conftest import REPO, LocalServer, run_cli, write_config
 from .pages import article_page
 
 T0 = datetime(2025, 5, 6, 4, 0, tzinfo=timezone.utc)
@@ -40,12 +40,7 @@ class Site:
         return self.server.url(path)
 
     def build(self, now: datetime, force: bool = False) -> BuildReport:
-        config = self.dir / "config.toml"
-        config.write_text(
-            '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-            f'{self.site_extra}\n[fetch]\nretries = 0\nbackoff = 0.01\n\n' + "\n".join(self.sources),
-            encoding="utf-8",
-        )
+        config = write_config(self.dir, "\n".join(self.sources), site=self.site_extra)
         return build(load_config(config), now=now, force=force)
 
     def feed(self, slug: str = "all") -> feedparser.FeedParserDict:

@@ -23,6 +23,7 @@ from feeds.config import ConfigError, load_config
 from feeds.fetch import Fetcher, FetchResult
 from feeds.models import FetchError
 
+from . import conftest
 from .conftest import Reply, Request, run_cli
 from .pages import article_page
 # Fixtures too (https_server, secure, proxy, and no_ca_variables, which applies to every test).
@@ -37,13 +38,7 @@ VERIFY_FAILED = "certificate verify failed"
 
 def write_config(directory: Path, sources: str) -> Path:
     """A config with `sources` ([[sources]] tables) as they are, and no retries."""
-    config = directory / "config.toml"
-    config.write_text(
-        '[site]\ntitle = "T"\nbase_url = "https://feeds.example.org/"\ntimezone = "Asia/Shanghai"\n'
-        "[fetch]\nretries = 0\nbackoff = 0.01\ntimeout = 10\n\n" + sources,
-        encoding="utf-8",
-    )
-    return config
+    return conftest.write_config(directory, sources, fetch="retries = 0\nbackoff = 0.01\ntimeout = 10")
 
 
 def source(name: str, url: str, *lines: str) -> str:
