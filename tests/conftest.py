@@ -52,6 +52,21 @@ class Request(NamedTuple):
 Handler = Callable[[Request], Reply]
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that keeps the test output clean: no access log."""
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def threaded_server(handler: type[BaseHTTPRequestHandler]) -> tuple[ThreadingHTTPServer, threading.Thread]:
+    """A server on a free port of 127.0.0.1, and the thread that will run it (not started)."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    # A short poll interval: shutdown() waits for it, once per test.
+    return httpd, threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+
 class LocalServer:
     """A threaded HTTP server on 127.0.0.1 answering the routes a test sets.
 
@@ -68,7 +83,7 @@ class LocalServer:
         """Set at teardown; handlers that stall should wait on it."""
         server = self
 
-        class HTTPHandler(BaseHTTPRequestHandler):
+        class HTTPHandler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 request = Request(self.path, {k.lower(): v for k, v in self.headers.items()})
                 server.requests.append(request)
@@ -95,13 +110,7 @@ class LocalServer:
                     self.wfile.write(chunk)
                     self.wfile.flush()
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), HTTPHandler)
-        self.httpd.daemon_threads = True
-        # A short poll interval: shutdown() waits for it, once per test.
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.httpd, self.thread = threaded_server(HTTPHandler)
 
     @property
     def base(self) -> str:

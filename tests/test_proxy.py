@@ -8,9 +8,7 @@ that does not resolve (news.example.test) can be fetched only through it.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import feedparser
@@ -21,7 +19,7 @@ from feeds.fetch import Fetcher, FetchSettings
 from feeds.models import FetchError
 
 from . import conftest
-from .conftest import LocalServer, run_cli
+from .conftest import LocalServer, QuietHandler, run_cli, threaded_server
 from .pages import article_page
 
 FAST = FetchSettings(timeout=5.0, retries=0)
@@ -44,7 +42,7 @@ class ForwardProxy:
         self.headers: list[dict[str, str]] = []
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:  # noqa: N802 - the http.server API
                 proxy.requests.append(f"GET {self.path}")
                 proxy.headers.append({k.lower(): v for k, v in self.headers.items()})
@@ -59,12 +57,7 @@ class ForwardProxy:
                 proxy.requests.append(f"CONNECT {self.path}")
                 self.send_error(502, "no tunnels here")
 
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self.httpd, self.thread = threaded_server(Handler)
 
     @property
     def url(self) -> str:
