@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -157,16 +158,24 @@ class LocalServer:
         return [request.headers for request in self.requests_to(path)]
 
 
+@contextmanager
+def running(httpd: ThreadingHTTPServer, thread: threading.Thread, stopping: threading.Event | None = None) -> Iterator[None]:
+    """Serve for the block; then release handlers that wait on `stopping`, and stop."""
+    thread.start()
+    try:
+        yield
+    finally:
+        if stopping is not None:
+            stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+
+
 @pytest.fixture
 def server() -> Iterator[LocalServer]:
     local = LocalServer()
-    local.thread.start()
-    try:
+    with running(local.httpd, local.thread, local.stopping):
         yield local
-    finally:
-        local.stopping.set()
-        local.httpd.shutdown()
-        local.httpd.server_close()
 
 
 def write_config(directory: Path, sources: str, fetch: str = "retries = 0\nbackoff = 0.01", site: str = "") -> Path:

@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, cast
@@ -29,7 +30,7 @@ from feeds.fetch import Fetcher, FetchResult, FetchSettings, Validators
 from feeds.models import FetchError
 
 from . import conftest
-from .conftest import LocalServer, Reply, run_cli
+from .conftest import LocalServer, Reply, run_cli, running
 from .pages import article_page
 
 FAST = FetchSettings(timeout=5.0, backoff=0.01)
@@ -107,19 +108,14 @@ def no_ca_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def https_server() -> Iterator[Callable[..., HttpsServer]]:
     """start(*names) -> a running HttpsServer whose certificate names them."""
-    started: list[HttpsServer] = []
+    with ExitStack() as servers:
 
-    def start(*names: str) -> HttpsServer:
-        tls = HttpsServer(*(names or ("127.0.0.1", "localhost")))
-        tls.local.thread.start()
-        started.append(tls)
-        return tls
+        def start(*names: str) -> HttpsServer:
+            tls = HttpsServer(*(names or ("127.0.0.1", "localhost")))
+            servers.enter_context(running(tls.local.httpd, tls.local.thread, tls.local.stopping))
+            return tls
 
-    yield start
-    for tls in started:
-        tls.local.stopping.set()
-        tls.local.httpd.shutdown()
-        tls.local.httpd.server_close()
+        yield start
 
 
 @pytest.fixture

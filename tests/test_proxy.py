@@ -19,7 +19,7 @@ from feeds.fetch import Fetcher, FetchSettings
 from feeds.models import FetchError
 
 from . import conftest
-from .conftest import LocalServer, QuietHandler, run_cli, threaded_server
+from .conftest import LocalServer, QuietHandler, run_cli, running, threaded_server
 from .pages import article_page
 
 FAST = FetchSettings(timeout=5.0, retries=0)
@@ -67,12 +67,8 @@ class ForwardProxy:
 
 def _running(name: str) -> Iterator[ForwardProxy]:
     proxy = ForwardProxy(name)
-    proxy.thread.start()
-    try:
+    with running(proxy.httpd, proxy.thread):
         yield proxy
-    finally:
-        proxy.httpd.shutdown()
-        proxy.httpd.server_close()
 
 
 @pytest.fixture
