@@ -296,6 +296,25 @@ def test_an_unusable_ssl_cert_file_fails_the_build_naming_the_variable(
     assert not list((tmp_path / "output").iterdir())  # nothing published, not even status.json
 
 
+def test_an_ssl_cert_dir_that_is_not_a_directory_fails_the_build_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """httpx would take it silently, and then no certificate could be verified."""
+    page = tmp_path / "local.html"
+    page.write_bytes(article_page("https://example.org/local.html", "Local story"))
+    config = write_config(tmp_path, {"local": str(page)})
+    missing = tmp_path / "no-such-dir"
+    monkeypatch.setenv("SSL_CERT_DIR", str(missing))
+
+    result = run_cli("build", "--config", str(config))
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"error: cannot load CA certificates from SSL_CERT_DIR={str(missing)!r}: not a directory"
+    ]
+    assert not list((tmp_path / "output").iterdir())
+
+
 # 3. Conditional GET and connection reuse over TLS
 
 

@@ -17,8 +17,12 @@ def tls_context() -> ssl.SSLContext:
     the directory SSL_CERT_DIR names (httpx reads them in that order, each replacing certifi).
 
     A missing or unreadable SSL_CERT_FILE raises an OSError that names neither the variable
-    nor the file; say both, in one line.
+    nor the file; say both, in one line. A missing SSL_CERT_DIR raises nothing, and every
+    https fetch would then fail on its certificate: say so once, here.
     """
+    directory = os.environ.get("SSL_CERT_DIR")
+    if directory and not os.environ.get("SSL_CERT_FILE") and not os.path.isdir(directory):
+        raise FetchError(f"cannot load CA certificates from SSL_CERT_DIR={directory!r}: not a directory")
     try:
         return httpx.create_ssl_context()
     except OSError as error:  # ssl.SSLError too, for a file holding no certificate
