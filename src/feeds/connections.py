@@ -10,6 +10,7 @@ import ssl
 import httpx
 
 from .models import FetchError
+from .text import fold
 
 
 def tls_context() -> ssl.SSLContext:
@@ -30,8 +31,7 @@ def tls_context() -> ssl.SSLContext:
             (f" from {name}={os.environ[name]!r}" for name in ("SSL_CERT_FILE", "SSL_CERT_DIR") if os.environ.get(name)),
             "",
         )
-        message = f"cannot load CA certificates{named}: {error.strerror or error}"
-        raise FetchError(" ".join(message.split())) from None
+        raise FetchError(fold(f"cannot load CA certificates{named}: {error.strerror or error}")) from None
 
 
 def unverified_tls_context() -> ssl.SSLContext:

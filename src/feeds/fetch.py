@@ -42,7 +42,7 @@ _LEADING_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.-]*):")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-# Only what `_Inflater` can undo under a size limit; httpx would also offer br/zstd when
+# Only what `Inflater` can undo under a size limit; httpx would also offer br/zstd when
 # their packages happen to be installed.
 _ACCEPT_ENCODING = "gzip, deflate"
 _DRAIN_LIMIT = 64 * 1024
