@@ -29,12 +29,12 @@ SITE_KEYS = {
 }
 FETCH_KEYS = {
     "concurrency", "per_host", "timeout", "user_agent", "max_bytes", "max_redirects",
-    "retries", "backoff", "max_retry_after",
+    "retries", "backoff", "max_retry_after", "parse_timeout",
 }
 DEFAULT_MAX_ENTRIES = 50
 SOURCE_KEYS = {
     "name", "url", "adapter", "category", "timezone", "selectors", "refresh", "fulltext", "max_fulltext",
-    "verify_tls",
+    "verify_tls", "allow_private_hosts",
 }
 DEFAULT_MAX_FULLTEXT = 20
 CATEGORY_KEYS = {"name", "slug", "title", "description"}
@@ -79,6 +79,10 @@ class SourceConfig:
     verify_tls: bool = True
     """Check the https certificates of this source's fetches (its redirects and full-text
     pages too); False accepts any certificate, for sites with a broken chain."""
+    allow_private_hosts: bool = False
+    """Let what this source's documents link to (items, redirects, sitemap children) reach
+    loopback and private addresses: for intranet sites. The source's own `url` and its
+    host may always be private, being the user's own choice."""
     defined_in: Path = Path()
 
 
@@ -195,7 +199,7 @@ def _fetch(file: Path, table: Mapping[str, Any], base_url: str) -> FetchSettings
     for key in ("concurrency", "per_host", "max_bytes", "max_redirects"):
         numbers[key] = values.positive_int(file, f"fetch.{key}", table.get(key, getattr(defaults, key)))
     numbers["retries"] = values.non_negative(file, "fetch.retries", table.get("retries", defaults.retries), int)
-    for key in ("timeout", "backoff", "max_retry_after"):
+    for key in ("timeout", "backoff", "max_retry_after", "parse_timeout"):
         numbers[key] = float(values.non_negative(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), float))
     agent = values.string(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
     return FetchSettings(user_agent=agent, **numbers)
@@ -238,6 +242,7 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
         fulltext=values.boolean(file, f"{key}.fulltext", table.get("fulltext", False)),
         max_fulltext=values.positive_int(file, f"{key}.max_fulltext", table.get("max_fulltext", DEFAULT_MAX_FULLTEXT)),
         verify_tls=values.boolean(file, f"{key}.verify_tls", table.get("verify_tls", True)),
+        allow_private_hosts=values.boolean(file, f"{key}.allow_private_hosts", table.get("allow_private_hosts", False)),
         selectors=dict(selectors),
         defined_in=file,
     )

@@ -72,13 +72,16 @@ class FetchSettings:
     """Base of the exponential wait between attempts, in seconds."""
     max_retry_after: float = 60.0
     """A longer Retry-After is not waited for: the fetch fails at once."""
+    parse_timeout: float = 30.0
+    """Seconds one document may take to parse; a worker that runs over is killed."""
 
     def __post_init__(self) -> None:
         for name in ("concurrency", "per_host", "max_bytes"):
             if getattr(self, name) < 1:
                 raise ValueError(f"FetchSettings.{name} must be at least 1")
-        if not self.timeout > 0:
-            raise ValueError("FetchSettings.timeout must be positive")
+        for name in ("timeout", "parse_timeout"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"FetchSettings.{name} must be positive")
         for name in ("max_redirects", "retries", "backoff", "max_retry_after"):
             if getattr(self, name) < 0:
                 raise ValueError(f"FetchSettings.{name} must not be negative")
