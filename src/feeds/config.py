@@ -6,6 +6,7 @@ one line and exit 2 instead of a traceback.
 
 from __future__ import annotations
 
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ FETCH_KEYS = {
     "retries", "backoff", "max_retry_after", "parse_timeout",
 }
 DEFAULT_MAX_ENTRIES = 50
+MAX_BODY_BYTES = 1024**3
 SOURCE_KEYS = {
     "name", "url", "adapter", "category", "timezone", "selectors", "refresh", "fulltext", "max_fulltext",
     "verify_tls", "allow_private_hosts",
@@ -122,7 +124,7 @@ def load_config(path: Path) -> Config:
     for pattern in values.strings(path, "site.include", site_table.get("include", [])):
         try:
             matches = sorted(p for p in path.parent.glob(pattern) if p.is_file())
-        except (ValueError, NotImplementedError) as error:  # an empty or an absolute pattern
+        except (ValueError, NotImplementedError, IndexError) as error:  # empty, absolute, "."
             raise ConfigError(path, "site.include", f"{pattern!r} is not a relative glob ({error})") from None
         if not matches:
             raise ConfigError(path, "site.include", f"{pattern!r} matches no file")
@@ -174,23 +176,30 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _site(file: Path, table: Mapping[str, Any]) -> SiteConfig:
-    base_url = values.string(file, "site.base_url", table.get("base_url", "http://localhost:8000/"))
+    base_url = values.line(file, "site.base_url", table.get("base_url", "http://localhost:8000/"))
     if not is_web_url(base_url):
         raise ConfigError(file, "site.base_url", f"must be an http(s) URL, got {base_url!r}")
     notice_after = table.get("failure_notice_after")
     return SiteConfig(
-        title=values.string(file, "site.title", table.get("title", "feeds")),
+        title=_title(file, table.get("title", "feeds")),
         base_url=base_url.rstrip("/") + "/",
         output_dir=values.directory(file, "site.output_dir", table.get("output_dir", "output")),
         state_dir=values.directory(file, "site.state_dir", table.get("state_dir", "state")),
         timezone=values.timezone(file, "site.timezone", table.get("timezone", "UTC")),
         description=values.string(file, "site.description", table.get("description", "")),
-        language=values.string(file, "site.language", table.get("language", "")),
-        author=values.string(file, "site.author", table.get("author", "")),
+        language=values.line(file, "site.language", table.get("language", "")),
+        author=values.line(file, "site.author", table.get("author", "")),
         max_entries=values.positive_int(file, "site.max_entries", table.get("max_entries", DEFAULT_MAX_ENTRIES)),
         failure_notice_after=values.duration(file, "site.failure_notice_after", notice_after) if notice_after else None,
         stylesheet=values.boolean(file, "site.stylesheet", table.get("stylesheet", False)),
     )
+
+
+def _title(file: Path, value: object) -> str:
+    title = values.line(file, "site.title", value).strip()
+    if not title:
+        raise ConfigError(file, "site.title", "must not be empty (every feed is titled with it)")
+    return title
 
 
 def _fetch(file: Path, table: Mapping[str, Any], base_url: str) -> FetchSettings:
@@ -198,10 +207,15 @@ def _fetch(file: Path, table: Mapping[str, Any], base_url: str) -> FetchSettings
     numbers: dict[str, Any] = {}
     for key in ("concurrency", "per_host", "max_bytes", "max_redirects"):
         numbers[key] = values.positive_int(file, f"fetch.{key}", table.get(key, getattr(defaults, key)))
+    if numbers["max_bytes"] > MAX_BODY_BYTES:  # a body is held in memory whole
+        raise ConfigError(file, "fetch.max_bytes", f"must be at most {MAX_BODY_BYTES} (1 GiB), got {numbers['max_bytes']}")
     numbers["retries"] = values.non_negative(file, "fetch.retries", table.get("retries", defaults.retries), int)
     for key in ("timeout", "backoff", "max_retry_after", "parse_timeout"):
-        numbers[key] = float(values.non_negative(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), float))
-    agent = values.string(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
+        positive = key in ("timeout", "parse_timeout")
+        numbers[key] = values.seconds(file, f"fetch.{key}", table.get(key, getattr(defaults, key)), positive)
+    agent = values.line(file, "fetch.user_agent", table.get("user_agent", user_agent(base_url)))
+    if not agent.isascii():
+        raise ConfigError(file, "fetch.user_agent", f"must be ASCII (an HTTP header), got {agent!r}")
     return FetchSettings(user_agent=agent, **numbers)
 
 
@@ -211,16 +225,18 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
     for required in ("name", "url"):
         if required not in table:
             raise ConfigError(file, f"{key}.{required}", "missing (every source needs one)")
-    name = values.string(file, f"{key}.name", table["name"]).strip()
+    name = values.line(file, f"{key}.name", table["name"]).strip()
     if not name:
         raise ConfigError(file, f"{key}.name", "must not be empty")
-    url = values.string(file, f"{key}.url", table["url"]).strip()
+    url = values.line(file, f"{key}.url", table["url"]).strip()
     if not url:
         raise ConfigError(file, f"{key}.url", "must not be empty")
     if not is_web_url(url):
         if "://" in url:
             raise ConfigError(file, f"{key}.url", f"only http(s) URLs or local paths, got {url!r}")
         url = str((file.parent / url).resolve())
+        if problem := _not_a_file(Path(url)):
+            raise ConfigError(file, f"{key}.url", problem)
     adapter = values.string(file, f"{key}.adapter", table.get("adapter", "article"))
     if adapter not in adapters.NAMES:
         raise ConfigError(file, f"{key}.adapter", values.unknown("adapter", adapter, adapters.NAMES))
@@ -231,7 +247,7 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
         )
         if problem:
             raise ConfigError(file, f"{key}.selectors.{selector_key}", problem)
-    category = values.string(file, f"{key}.category", table.get("category", "")).strip()
+    category = values.line(file, f"{key}.category", table.get("category", "")).strip()
     return SourceConfig(
         name=name,
         url=url,
@@ -248,12 +264,26 @@ def _source(file: Path, key: str, raw: Any, default_tz: tzinfo) -> SourceConfig:
     )
 
 
+def _not_a_file(path: Path) -> str | None:
+    """Why a local source path can never be read as a document: a FIFO would hang the
+    build, a device would stream for ever. A missing file is left to the fetch, which
+    reports it on every build until it appears."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    kind = "directory" if stat.S_ISDIR(mode) else "FIFO" if stat.S_ISFIFO(mode) else "device or socket"
+    return f"{str(path)!r} is a {kind}, not a file"
+
+
 def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
     table = values.table(file, key, raw)
     values.check_keys(file, key, table, CATEGORY_KEYS)
     if "name" not in table:
         raise ConfigError(file, f"{key}.name", "missing (every category needs one)")
-    name = values.string(file, f"{key}.name", table["name"]).strip()
+    name = values.line(file, f"{key}.name", table["name"]).strip()
     slug = values.string(file, f"{key}.slug", table.get("slug", slugify(name)))
     if not VALID_SLUG.match(slug):
         raise ConfigError(
@@ -265,7 +295,7 @@ def _category(file: Path, key: str, raw: Any) -> CategoryConfig:
     return CategoryConfig(
         name=name,
         slug=slug,
-        title=values.string(file, f"{key}.title", table.get("title", name)),
+        title=values.line(file, f"{key}.title", table.get("title", name)),
         description=values.string(file, f"{key}.description", table.get("description", "")),
     )
 

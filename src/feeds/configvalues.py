@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
+import unicodedata
 from collections.abc import Mapping
 from datetime import timedelta, tzinfo
 from pathlib import Path
@@ -14,6 +16,12 @@ from .models import FeedsError
 
 _DURATION = re.compile(r"(\d+)\s*([smhdw])", re.IGNORECASE)
 _DURATION_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+MAX_DURATION = timedelta(days=3650)
+"""The longest `refresh` or `failure_notice_after`: anything longer is a typo, and near
+timedelta's own limit the schedule's arithmetic would overflow."""
+MAX_SECONDS = 86_400.0
+"""The longest timeout, backoff or Retry-After: a day."""
+_LINE_BREAKS = frozenset("\t\n\r")
 
 
 class ConfigError(FeedsError):
@@ -36,10 +44,15 @@ def duration(file: Path, key: str, value: Any) -> timedelta:
     if not parts or _DURATION.sub("", text).strip():
         raise ConfigError(file, key, f"{text!r} is not a duration (use e.g. \"30m\", \"6h\", \"1d\")")
     total = timedelta()
-    for amount, unit in parts:
-        total += timedelta(**{_DURATION_UNITS[unit.lower()]: int(amount)})
+    try:
+        for amount, unit in parts:
+            total += timedelta(**{_DURATION_UNITS[unit.lower()]: int(amount)})
+    except OverflowError:
+        total = timedelta.max
     if total <= timedelta(0):
         raise ConfigError(file, key, "must be longer than zero")
+    if total > MAX_DURATION:
+        raise ConfigError(file, key, f"{text!r} is longer than the {MAX_DURATION.days} days allowed")
     return total
 
 
@@ -79,9 +92,28 @@ def array(file: Path, key: str, value: Any) -> list[Any]:
 
 
 def string(file: Path, key: str, value: Any) -> str:
+    """A string without control characters, but for tabs and line breaks: every string
+    of the config may end up in an XML feed, which cannot carry the others."""
     if not isinstance(value, str):
         raise ConfigError(file, key, f"must be a string, got {type(value).__name__}")
+    _refuse_controls(file, key, value, allowed=_LINE_BREAKS)
     return value
+
+
+def line(file: Path, key: str, value: Any) -> str:
+    """A one-line string: no control character at all, tabs and line breaks included
+    (a title, a name, a URL, a header value)."""
+    text = string(file, key, value)
+    _refuse_controls(file, key, text, allowed=frozenset())
+    return text
+
+
+def _refuse_controls(file: Path, key: str, text: str, allowed: frozenset[str]) -> None:
+    for character in text:
+        if character not in allowed and (
+            unicodedata.category(character) == "Cc" or character in "\ufffe\uffff"
+        ):
+            raise ConfigError(file, key, f"contains the control character U+{ord(character):04X}; remove it")
 
 
 def positive_int(file: Path, key: str, value: Any) -> int:
@@ -98,9 +130,19 @@ def boolean(file: Path, key: str, value: Any) -> bool:
 
 def non_negative(file: Path, key: str, value: Any, kind: type[int] | type[float]) -> int | float:
     allowed = (int, float) if kind is float else (int,)
-    if isinstance(value, bool) or not isinstance(value, allowed) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, allowed) or not value >= 0:  # NaN too
         raise ConfigError(file, key, f"must be a non-negative number, got {value!r}")
     return value
+
+
+def seconds(file: Path, key: str, value: Any, positive: bool = False) -> float:
+    """A number of seconds, at most a day; zero is refused where `positive`."""
+    number = float(non_negative(file, key, value, float))
+    if positive and number == 0:
+        raise ConfigError(file, key, "must be more than zero seconds")
+    if not math.isfinite(number) or number > MAX_SECONDS:
+        raise ConfigError(file, key, f"must be at most {MAX_SECONDS:g} seconds (a day), got {value!r}")
+    return number
 
 
 def strings(file: Path, key: str, value: Any) -> list[str]:

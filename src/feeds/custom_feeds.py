@@ -94,7 +94,7 @@ def _feed(file: Path, key: str, table: Mapping[str, Any], source_names: Collecti
         raise ConfigError(file, f"{key}.convert", f"{convert!r} is not one of {', '.join(CONVERSIONS)}")
     return FeedConfig(
         slug=slug,
-        title=values.string(file, f"{key}.title", table.get("title", slug)),
+        title=values.line(file, f"{key}.title", table.get("title", slug)),
         description=values.string(file, f"{key}.description", table.get("description", "")),
         sources=tuple(sources),
         categories=tuple(values.strings(file, f"{key}.categories", table.get("categories", []))),
